@@ -1,0 +1,197 @@
+"""Composition root: build the bot, dispatcher, inbox, sender and scheduler; run them."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiohttp import web
+
+from bot import commands
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import AppContext
+from bot.db import migrate
+from bot.db.session import create_engine, create_session_factory
+from bot.inbox import Inbox
+from bot.middlewares import DbSessionMiddleware
+from bot.sender import Sender
+from handlers import build_root_router
+from scheduler.setup import build_scheduler
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 25
+
+
+def build_bot(settings: Settings, token: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def build_dispatcher(ctx: AppContext) -> Dispatcher:
+    dp = Dispatcher(storage=build_storage(ctx.settings), ctx=ctx)
+    dp.update.outer_middleware(DbSessionMiddleware(ctx))
+    dp.include_router(build_root_router())
+    return dp
+
+
+def load_classifier(settings: Settings) -> Any:
+    from nlp import Classifier
+
+    classifier = Classifier.from_file(settings.rules_file)
+    classifier.classify("楼道灯坏了")  # warm the tokenizer once, at start-up
+    return classifier
+
+
+@dataclass
+class App:
+    ctx: AppContext
+    bot: Bot
+    dp: Dispatcher
+    inbox: Inbox
+    sender: Sender
+    scheduler: Any
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    async def create(cls, settings: Settings, token: str, clock: Clock | None = None,
+                     classifier: Any = None) -> App:
+        engine = create_engine(settings.database_url)
+        await migrate.upgrade(engine)
+        ctx = AppContext(settings=settings, pool=create_session_factory(engine),
+                         clock=clock or Clock())
+        ctx.classifier = classifier or await asyncio.to_thread(load_classifier, settings)
+        bot = build_bot(settings, token)
+        ctx.bot = bot
+        dp = build_dispatcher(ctx)
+        return cls(ctx, bot, dp, Inbox(ctx, dp, bot), Sender(ctx, bot), build_scheduler(ctx))
+
+    async def start(self) -> None:
+        """Background parts: inbox worker (resumes unfinished updates), sender, scheduler."""
+        await commands.publish(self.ctx, self.bot)
+        self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"),
+                        asyncio.create_task(self.sender.run(), name="sender")]
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        """Finish in-flight updates, stop the scheduler, flush the outbox, close all."""
+        self._stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.inbox.drain(), timeout=20)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.sender.flush(timeout=10)
+        await self.bot.session.close()
+        engine = self.ctx.pool.kw["bind"]
+        await engine.dispose()
+
+    async def poll(self) -> None:
+        """Long polling that stores each batch before confirming it (offset)."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        allowed = self.dp.resolve_used_update_types()
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed,
+                    request_timeout=POLL_TIMEOUT + 10,
+                )
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+                continue
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            backoff = 1.0
+            if updates:
+                await self.inbox.store([dump_update(u) for u in updates])
+                offset = updates[-1].update_id + 1
+
+    def webhook_app(self) -> web.Application:
+        settings = self.ctx.settings
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+
+        async def receive(request: web.Request) -> web.Response:
+            if secret and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+                return web.Response(status=401, text="bad secret")
+            try:
+                payload = await request.json()
+            except ValueError:
+                return web.Response(status=400, text="bad json")
+            if not isinstance(payload, dict):
+                return web.Response(status=400, text="bad update")
+            await self.inbox.store([payload])  # durable before Telegram hears 200
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_post(settings.webhook_path, receive)
+        return app
+
+    async def serve_webhook(self) -> web.AppRunner:
+        settings = self.ctx.settings
+        runner = web.AppRunner(self.webhook_app())
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        await self.bot.set_webhook(
+            str(settings.webhook_url), secret_token=secret,
+            allowed_updates=self.dp.resolve_used_update_types(),
+        )
+        return runner
+
+
+def dump_update(update: Any) -> dict[str, Any]:
+    return update.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
+
+
+async def run(settings: Settings, token: str) -> None:
+    """`linli run`: until SIGTERM/SIGINT, then a clean stop."""
+    app = await App.create(settings, token)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    runner = None
+    if settings.webhook_url:
+        runner = await app.serve_webhook()
+        log.info("webhook mode on %s:%s", settings.webhook_host, settings.webhook_port)
+        main = asyncio.create_task(stop.wait())
+    else:
+        log.info("long polling")
+        main = asyncio.create_task(app.poll())
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({main, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    main.cancel()
+    await asyncio.gather(main, return_exceptions=True)
+    if runner is not None:
+        await runner.cleanup()
+    await app.stop()

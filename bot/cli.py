@@ -1,0 +1,163 @@
+"""The `linli` command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import Settings, TokenError, check_token
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    try:
+        token = check_token(settings)
+    except TokenError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from bot.app import run
+
+    asyncio.run(run(settings, token))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import main as demo_main
+
+    return asyncio.run(demo_main(fast=args.fast))
+
+
+def _with_engine(func: Callable[[Any], Any]) -> int:
+    from bot.db.session import create_engine
+
+    async def go() -> int:
+        engine = create_engine(_settings().database_url)
+        try:
+            return int(await func(engine) or 0)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.db import migrate
+
+    async def go(engine: Any) -> int:
+        if args.action == "upgrade":
+            await migrate.upgrade(engine)
+        elif args.action == "revision":
+            await migrate.upgrade(engine)
+            await migrate.autogenerate(engine, args.message)
+        print(f"database at revision {await migrate.current_revision(engine)}")
+        return 0
+
+    return _with_engine(go)
+
+
+def cmd_org_import(args: argparse.Namespace) -> int:
+    from bot.db import migrate
+    from bot.db.session import create_session_factory, transaction
+    from bot.services.orgfile import OrgFileError, import_file
+
+    async def go(engine: Any) -> int:
+        await migrate.upgrade(engine)
+        try:
+            async with transaction(create_session_factory(engine)) as session:
+                summary = await import_file(session, args.file)
+        except OrgFileError as exc:
+            print(f"组织架构文件有错误，未导入任何内容 / nothing imported:\n{exc}", file=sys.stderr)
+            return 1
+        print(f"imported {args.file}: {summary}")
+        return 0
+
+    return _with_engine(go)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from nlp.cli import run_classify
+
+    return run_classify(sys.stdin, sys.stdout, _settings().rules_file)
+
+
+def cmd_nlp_eval(args: argparse.Namespace) -> int:
+    from nlp.cli import run_eval
+
+    return run_eval(args.file, sys.stdout, _settings().rules_file)
+
+
+def cmd_nlp_suggest(args: argparse.Namespace) -> int:
+    from bot.services.corrections import print_suggestions
+
+    return _with_engine(lambda engine: print_suggestions(engine, _settings(), sys.stdout))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linli", description="邻里 Linli community bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot (long polling, or webhook if configured)") \
+        .set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="a scripted day in a community, no token or network")
+    demo.add_argument("--fast", action="store_true", help="no pauses between scenes")
+    demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "current", "revision"])
+    db.add_argument("-m", "--message", default="change", help="revision message")
+    db.set_defaults(func=cmd_db)
+
+    org = sub.add_parser("org", help="organisation structure")
+    org_sub = org.add_subparsers(dest="org_command", required=True)
+    imp = org_sub.add_parser("import", help="load communities, grids, people from YAML")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_org_import)
+
+    sub.add_parser("classify", help="classify JSON Lines or text lines from stdin") \
+        .set_defaults(func=cmd_classify)
+    nlp = sub.add_parser("nlp", help="classifier tools")
+    nlp_sub = nlp.add_subparsers(dest="nlp_command", required=True)
+    ev = nlp_sub.add_parser("eval", help="score a labelled JSON Lines file")
+    ev.add_argument("file")
+    ev.set_defaults(func=cmd_nlp_eval)
+    nlp_sub.add_parser("suggest", help="words from corrected cases missing in the rules") \
+        .set_defaults(func=cmd_nlp_suggest)
+
+    for extend in EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Feature modules add subcommands here (e.g. `linli export`).
+EXTENSIONS: list[Callable[[Any], None]] = []
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for name in ("bot.reports_cli",):
+        try:
+            EXTENSIONS.append(importlib.import_module(name).register)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_extensions()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Command menus per scope (setMyCommands): groups, private chats, organizers."""
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from sqlalchemy import select
+
+from bot.context import AppContext
+from bot.db.models import Person, Role
+
+log = logging.getLogger(__name__)
+
+PRIVATE = [("start", "开始使用"), ("help", "我能做什么"), ("report", "私聊报事"),
+           ("case", "查看工单进度"), ("projects", "社区项目"), ("whoami", "我的身份")]
+GROUP = [("help", "使用说明"), ("case", "查看工单"), ("projects", "社区项目"), ("bind", "绑定网格（工作人员）")]
+WORKER = [("mycases", "我负责的工单")]
+ORGANIZER = [("cases", "工单列表"), ("stats", "统计数据"), ("export", "导出台账"),
+             ("poll_new", "发起投票"), ("polls", "投票列表"), ("project_new", "新建项目"),
+             ("project_update", "项目进展"), ("reload_rules", "重新加载分类规则")]
+
+
+def _cmds(pairs: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(command=c, description=d) for c, d in pairs]
+
+
+async def publish(ctx: AppContext, bot: Bot) -> None:
+    try:
+        await bot.set_my_commands(_cmds(PRIVATE), scope=BotCommandScopeAllPrivateChats())
+        await bot.set_my_commands(_cmds(GROUP), scope=BotCommandScopeAllGroupChats())
+        async with ctx.pool() as session:
+            rows = await session.execute(
+                select(Person.tg_id, Role.role).join(Role, Role.person_id == Person.id)
+                .where(Person.tg_id.is_not(None), Role.role.in_(["organizer", "admin",
+                                                                  "grid_worker"]))
+            )
+            staff: dict[int, set[str]] = {}
+            for tg_id, role in rows:
+                staff.setdefault(tg_id, set()).add(role)
+        for tg_id in ctx.settings.admin_ids:
+            staff.setdefault(tg_id, set()).add("admin")
+        for tg_id, roles in staff.items():
+            pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin"} else [])
+            await bot.set_my_commands(_cmds(pairs), scope=BotCommandScopeChat(chat_id=tg_id))
+    except Exception as exc:  # menus are a convenience; never block start-up
+        log.warning("could not set command menus: %s", exc)

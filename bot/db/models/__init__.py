@@ -1,0 +1,10 @@
+"""All models, imported so Base.metadata knows every table."""
+from bot.db.models.cases import Case, CaseEvent, CasePhoto, CaseVoice, Whistle
+from bot.db.models.infra import InboxUpdate, OutboxMessage, Timer
+from bot.db.models.org import Building, Community, Department, GroupChat, Grid, Person, Role
+from bot.db.models import polls, projects  # noqa: F401  (their tables)
+
+__all__ = [
+    "Building", "Case", "CaseEvent", "CasePhoto", "CaseVoice", "Community", "Department",
+    "GroupChat", "Grid", "InboxUpdate", "OutboxMessage", "Person", "Role", "Timer", "Whistle",
+]

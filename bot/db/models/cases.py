@@ -1,0 +1,138 @@
+"""Cases (诉求工单) and everything that happens to them."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db.base import Base, TgId, created_at
+
+# Status values; the transitions are in bot.services.cases.
+OPEN, ACCEPTED, RESOLVED, CLOSED = "open", "accepted", "resolved", "closed"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("community_id", "year", "seq"),
+        UniqueConstraint("source_chat_id", "source_message_id"),
+        Index("ix_cases_community_opened", "community_id", "opened_at"),
+        Index("ix_cases_grid_status", "grid_id", "status"),
+        Index("ix_cases_owner_status", "owner_id", "status"),
+        Index("ix_cases_status_accept_due", "status", "accept_due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"))
+    year: Mapped[int]
+    seq: Mapped[int]
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # 东湖-2026-0123
+    kind: Mapped[str] = mapped_column(String(12), default="complaint")  # or suggestion
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))  # current (corrected if corrected)
+    category_auto: Mapped[str] = mapped_column(String(20))  # the classifier's label
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    matched: Mapped[list[Any]] = mapped_column(default=list)
+    place: Mapped[str | None] = mapped_column(String(60))  # as written
+    building: Mapped[str | None] = mapped_column(String(20))  # normalised numbers
+    unit: Mapped[str | None] = mapped_column(String(20))
+    room: Mapped[str | None] = mapped_column(String(20))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    source_chat_id: Mapped[TgId | None]
+    source_message_id: Mapped[int | None]
+    media_group_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    card_message_id: Mapped[int | None]  # the bot's reply in the group
+    status: Mapped[str] = mapped_column(String(12), default=OPEN, index=True)
+    level: Mapped[str] = mapped_column(String(12), default="grid")  # grid|community|street
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    opened_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    accept_due: Mapped[datetime | None]
+    resolve_due: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(20))  # rated|unrated|duplicate|...
+    rating: Mapped[str | None] = mapped_column(String(12))  # satisfied|basic|unsatisfied
+    rated_at: Mapped[datetime | None]
+    reopened_count: Mapped[int] = mapped_column(default=0)
+    escalations: Mapped[int] = mapped_column(default=0)
+    plus_count: Mapped[int] = mapped_column(default=0)  # households that said "me too"
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[CasePhoto]] = relationship(
+        back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseEvent(Base):
+    """The timeline: one row per thing that happened, shown to the reporter."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CasePhoto(Base):
+    __tablename__ = "case_photos"
+    __table_args__ = (UniqueConstraint("case_id", "file_unique_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[str] = mapped_column(String(200))
+    file_unique_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="report")  # report|result
+    created_at: Mapped[datetime] = created_at()
+
+    case: Mapped[Case] = relationship(back_populates="photos")
+
+
+class CaseVoice(Base):
+    """A resident who has the same problem (+1), or a message linked as a duplicate."""
+
+    __tablename__ = "case_voices"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    chat_id: Mapped[TgId | None]
+    message_id: Mapped[int | None]
+    at: Mapped[datetime] = created_at()
+
+
+class Whistle(Base):
+    """吹哨报到: a department called onto a case must acknowledge in time."""
+
+    __tablename__ = "whistles"
+    __table_args__ = (UniqueConstraint("case_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    ack_due: Mapped[datetime]
+    acked_at: Mapped[datetime | None]
+    acked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))

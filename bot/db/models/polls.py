@@ -1,0 +1,1 @@
+"""Polls models (owned by the polls feature)."""

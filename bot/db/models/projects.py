@@ -1,0 +1,1 @@
+"""Projects models (owned by the projects feature)."""

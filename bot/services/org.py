@@ -1,0 +1,223 @@
+"""People, roles and group bindings. Knows nothing of aiogram."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.db.models import Community, GroupChat, Grid, Person, Role
+
+ROLE_NAMES = {
+    "resident": "居民",
+    "grid_worker": "网格员",
+    "organizer": "社区工作人员",
+    "admin": "管理员",
+    "street": "街道",
+    "department": "职能部门",
+}
+
+
+def building_number(name: str) -> str | None:
+    match = re.search(r"([A-Za-z]?\d+)", name)
+    return match.group(1) if match else None
+
+
+async def upsert_person(
+    session: AsyncSession,
+    *,
+    tg_id: int | None,
+    username: str | None = None,
+    name: str = "",
+    phone: str | None = None,
+) -> Person:
+    """Find a person by Telegram id, else by @username (org-file entries), else create."""
+    username = username.lstrip("@") if username else None
+    person = None
+    if tg_id is not None:
+        person = await session.scalar(select(Person).where(Person.tg_id == tg_id))
+    if person is None and username:
+        person = await session.scalar(
+            select(Person).where(Person.username == username, Person.tg_id.is_(None))
+        ) or await session.scalar(select(Person).where(Person.username == username))
+    if person is None:
+        person = Person(tg_id=tg_id, username=username, name=name, phone=phone)
+        session.add(person)
+    else:
+        if tg_id is not None:
+            person.tg_id = tg_id
+        if username:
+            person.username = username
+        if name:
+            person.name = name
+        if phone:
+            person.phone = phone
+    await session.flush()
+    return person
+
+
+async def person_by_tg(session: AsyncSession, tg_id: int) -> Person | None:
+    return await session.scalar(
+        select(Person).where(Person.tg_id == tg_id).options(selectinload(Person.roles))
+    )
+
+
+async def person_by_username(session: AsyncSession, username: str) -> Person | None:
+    return await session.scalar(select(Person).where(Person.username == username.lstrip("@")))
+
+
+async def grant(
+    session: AsyncSession,
+    person: Person,
+    role: str,
+    community_id: int | None = None,
+    *,
+    grid_id: int | None = None,
+    department_id: int | None = None,
+    duty_order: int = 0,
+) -> Role:
+    existing = await session.scalar(
+        select(Role).where(
+            Role.person_id == person.id,
+            Role.role == role,
+            Role.community_id.is_(community_id) if community_id is None
+            else Role.community_id == community_id,
+            Role.grid_id.is_(grid_id) if grid_id is None else Role.grid_id == grid_id,
+            Role.department_id.is_(department_id) if department_id is None
+            else Role.department_id == department_id,
+        )
+    )
+    if existing is not None:
+        existing.duty_order = duty_order
+        return existing
+    row = Role(person_id=person.id, role=role, community_id=community_id, grid_id=grid_id,
+               department_id=department_id, duty_order=duty_order)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def roles_of(session: AsyncSession, person_id: int) -> list[Role]:
+    return list(await session.scalars(select(Role).where(Role.person_id == person_id)))
+
+
+@dataclass(frozen=True)
+class RoleView:
+    role: str
+    label: str
+    community: str | None
+    grid: str | None
+
+
+async def describe_roles(session: AsyncSession, person_id: int) -> list[RoleView]:
+    rows = await session.execute(
+        select(Role, Community.name, Grid.name)
+        .outerjoin(Community, Community.id == Role.community_id)
+        .outerjoin(Grid, Grid.id == Role.grid_id)
+        .where(Role.person_id == person_id)
+        .order_by(Role.id)
+    )
+    return [RoleView(r.role, ROLE_NAMES.get(r.role, r.role), c, g) for r, c, g in rows]
+
+
+async def is_admin(session: AsyncSession, person: Person, admin_ids: list[int]) -> bool:
+    if person.tg_id in admin_ids:
+        return True
+    return any(r.role == "admin" for r in await roles_of(session, person.id))
+
+
+async def organizer_communities(
+    session: AsyncSession, person: Person, admin_ids: list[int]
+) -> list[Community]:
+    """Communities this person may organise (admins: all)."""
+    if await is_admin(session, person, admin_ids):
+        return list(await session.scalars(select(Community).order_by(Community.id)))
+    return list(
+        await session.scalars(
+            select(Community)
+            .join(Role, Role.community_id == Community.id)
+            .where(Role.person_id == person.id, Role.role == "organizer")
+            .order_by(Community.id)
+        )
+    )
+
+
+async def can_organize(
+    session: AsyncSession, person: Person, community_id: int, admin_ids: list[int]
+) -> bool:
+    return any(c.id == community_id for c in await organizer_communities(session, person, admin_ids))
+
+
+async def group_by_chat(session: AsyncSession, chat_id: int) -> GroupChat | None:
+    return await session.scalar(
+        select(GroupChat)
+        .where(GroupChat.chat_id == chat_id)
+        .options(selectinload(GroupChat.grid).selectinload(Grid.community))
+    )
+
+
+async def remember_group(session: AsyncSession, chat_id: int, title: str) -> GroupChat:
+    group = await group_by_chat(session, chat_id)
+    if group is None:
+        group = GroupChat(chat_id=chat_id, title=title)
+        session.add(group)
+        await session.flush()
+    else:
+        group.title = title or group.title
+        group.active = True
+    return group
+
+
+async def bind_group(session: AsyncSession, chat_id: int, title: str, grid_id: int) -> Grid:
+    group = await remember_group(session, chat_id, title)
+    grid = await session.get(Grid, grid_id, options=[selectinload(Grid.community)])
+    if grid is None:
+        raise LookupError(grid_id)
+    group.grid_id = grid.id
+    return grid
+
+
+async def grids_for(session: AsyncSession, community_ids: list[int]) -> list[Grid]:
+    return list(
+        await session.scalars(
+            select(Grid)
+            .where(Grid.community_id.in_(community_ids))
+            .options(selectinload(Grid.community))
+            .order_by(Grid.community_id, Grid.id)
+        )
+    )
+
+
+async def grid_workers(session: AsyncSession, grid_id: int) -> list[Person]:
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Role, Role.person_id == Person.id)
+            .where(Role.grid_id == grid_id, Role.role == "grid_worker")
+            .order_by(Role.duty_order, Role.id)
+        )
+    )
+
+
+async def organizers(session: AsyncSession, community_id: int) -> list[Person]:
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Role, Role.person_id == Person.id)
+            .where(Role.community_id == community_id, Role.role == "organizer")
+            .order_by(Role.id)
+        )
+    )
+
+
+async def group_chats_of_community(session: AsyncSession, community_id: int) -> list[GroupChat]:
+    return list(
+        await session.scalars(
+            select(GroupChat)
+            .join(Grid, Grid.id == GroupChat.grid_id)
+            .where(Grid.community_id == community_id, GroupChat.active.is_(True))
+            .order_by(GroupChat.id)
+        )
+    )

@@ -1,0 +1,1 @@
+"""User-facing text, in Simplified Chinese, one module per area."""

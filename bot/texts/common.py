@@ -1,0 +1,58 @@
+"""General texts: greetings, help, roles, binding, errors."""
+
+INTERNAL_ERROR = "抱歉，处理您的消息时出错了，工作人员会跟进。请稍后再试。"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看您可以使用的命令。"
+NOT_ALLOWED = "抱歉，只有社区工作人员可以这样操作。"
+PRIVATE_ONLY = "这个命令请在与机器人的私聊中使用。"
+GROUP_ONLY = "这个命令请在小区居民群里使用。"
+BUTTON_UNKNOWN = "这个按钮已失效。"
+
+START = (
+    "您好，{name}！我是「邻里」社区服务机器人。\n"
+    "在小区群里直接说出您遇到的问题（如「3号楼楼道灯坏了」），我会登记成工单，"
+    "交给负责的网格员，并把每一步进展告诉您。"
+)
+
+HELP_HEADER = "您的身份：{roles}\n\n您可以使用："
+HELP_RESIDENT = [
+    "直接在群里描述问题 — 自动登记工单",
+    "/report — 私聊报事（文字+照片）",
+    "/case 编号 — 查看工单进度",
+    "/whoami — 查看我的身份",
+]
+HELP_WORKER = ["/mycases — 我负责的工单（超时的在前）"]
+HELP_ORGANIZER = [
+    "/bind — 在群里发送，把群绑定到网格",
+    "/worker — 回复某人的消息或 /worker @用户名，设为网格员",
+    "/cases — 工单列表（可筛选）",
+    "/reload_rules — 重新加载分类规则",
+]
+ROLES_NONE = "居民"
+WHOAMI = "{name}（ID {tg_id}）\n身份：{roles}"
+ROLE_LINE = "{label}{where}"
+
+GROUP_HELLO = (
+    "大家好，我是「邻里」社区服务机器人 👋\n"
+    "请社区工作人员在本群发送 /bind，把本群绑定到所属网格；"
+    "绑定后，居民在群里反映的问题会自动登记并交给网格员处理。"
+)
+PRIVACY_WARNING = (
+    "⚠️ 我现在只能看到命令和回复我的消息，看不到群里的普通发言，无法自动登记问题。\n"
+    "解决办法（任选其一）：\n"
+    "1. 把我设为本群管理员；或\n"
+    "2. 在 @BotFather 中发送 /setprivacy，选择本机器人，设为 Disable，然后把我移出群再重新拉进来。"
+)
+PRIVACY_OK = "✅ 我已是管理员，可以看到群里的发言了。"
+
+BIND_CHOOSE = "请选择本群所属的网格："
+BIND_NO_GRIDS = "还没有可绑定的网格。请先用 `linli org import` 导入组织架构。"
+BIND_DONE = "✅ 本群已绑定到「{community} · {grid}」。居民反映的问题将交给该网格的网格员处理。"
+BIND_NOTICE = "已绑定"
+
+WORKER_HOW = "用法：回复某人的消息发送 /worker，或发送 /worker @用户名。"
+WORKER_NO_GRID = "本群还没有绑定网格，请先 /bind。"
+WORKER_UNKNOWN = "找不到用户 {who}。请让对方先在群里发言或私聊机器人 /start。"
+WORKER_DONE = "✅ 已将 {name} 设为「{grid}」的网格员。"
+WORKER_NOTIFY = "您已被设为「{grid}」的网格员。发送 /mycases 查看待办工单。"
+
+UNBOUND_GROUP = "本群尚未绑定网格，社区工作人员发送 /bind 即可开始使用。"
