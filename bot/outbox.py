@@ -18,6 +18,36 @@ OnSent = Callable[[AsyncSession, OutboxMessage, Any], Awaitable[None]]
 ON_SENT: dict[str, OnSent] = {}
 
 
+# Payload values that cannot live in JSON (a chart PNG, a generated file) are stored
+# as {"$resolve": name, "arg": x}; the sender calls PAYLOAD_RESOLVERS[name](session, x)
+# just before sending and passes the result (e.g. a BufferedInputFile) instead.
+Resolver = Callable[[AsyncSession, Any], Awaitable[Any]]
+PAYLOAD_RESOLVERS: dict[str, Resolver] = {}
+
+
+def resolver(name: str) -> Callable[[Resolver], Resolver]:
+    def register(func: Resolver) -> Resolver:
+        PAYLOAD_RESOLVERS[name] = func
+        return func
+
+    return register
+
+
+def deferred(name: str, arg: Any) -> dict[str, Any]:
+    """A payload value resolved at send time by the resolver `name`."""
+    return {"$resolve": name, "arg": arg}
+
+
+async def resolve_payload(session: AsyncSession, value: Any) -> Any:
+    if isinstance(value, dict):
+        if "$resolve" in value:
+            return await PAYLOAD_RESOLVERS[value["$resolve"]](session, value.get("arg"))
+        return {k: await resolve_payload(session, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [await resolve_payload(session, v) for v in value]
+    return value
+
+
 def on_sent(name: str) -> Callable[[OnSent], OnSent]:
     def register(func: OnSent) -> OnSent:
         ON_SENT[name] = func

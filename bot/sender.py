@@ -18,11 +18,12 @@ from aiogram.exceptions import (
 )
 from aiogram.methods.base import TelegramMethod
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.models import OutboxMessage, Person
 from bot.db.session import transaction
-from bot.outbox import ON_SENT
+from bot.outbox import ON_SENT, resolve_payload
 from bot.pacer import Pacer
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ METHODS: dict[str, type[TelegramMethod[Any]]] = {
 }
 
 
-def build_method(row: OutboxMessage) -> TelegramMethod[Any]:
-    return METHODS[row.method](chat_id=row.chat_id, **row.payload)
+async def build_method(session: AsyncSession, row: OutboxMessage) -> TelegramMethod[Any]:
+    payload = await resolve_payload(session, row.payload)
+    return METHODS[row.method](chat_id=row.chat_id, **payload)
 
 
 def _plain(result: Any) -> Any:
@@ -118,7 +120,13 @@ class Sender:
     async def _deliver(self, row: OutboxMessage) -> bool:
         self.pacer.record(row.chat_id)
         try:
-            result = await self.bot(build_method(row))
+            async with self.ctx.pool() as session:
+                method = await build_method(session, row)
+        except Exception as exc:  # a payload that cannot be built will never send
+            await self._dead(row, f"bad payload: {exc!r}", blocked=False)
+            return True
+        try:
+            result = await self.bot(method)
         except TelegramRetryAfter as exc:
             self.pacer.block(exc.retry_after, row.chat_id)
             await self._retry(row, f"429 retry after {exc.retry_after}s", exc.retry_after, False)

@@ -79,6 +79,15 @@ class Engine:
             for a in slot
             if a.startswith("=")
         }
+        # inside one group a keyword contained in a longer matched keyword of
+        # the same group does not count again ("下水道" hides "下水")
+        self._shadow: dict[int, dict[str, tuple[str, ...]]] = {}
+        for g in rules.all_groups():
+            words = list(g.keywords)
+            self._shadow[id(g)] = {
+                w: tuple(o for o in words if o != w and w.lstrip("=") in o.lstrip("="))
+                for w in words
+            }
         self._negators = set(rules.negators)
         self._negatable = set()
         for g in rules.categories.values():
@@ -119,8 +128,9 @@ class Engine:
             return w[1:] in tokens if w.startswith("=") else w in live
 
         s = 0.0
+        shadow = self._shadow.get(id(g), {})
         for w, wt in g.keywords.items():
-            if present(w):
+            if present(w) and not any(present(o) for o in shadow.get(w, ())):
                 s += wt
                 if out is not None:
                     out.append(f"{tag}: {w} {_fmt(wt)}")
@@ -219,6 +229,23 @@ class Classifier:
             if s > 0:
                 cat_scores[slug] = s
                 cat_trace[slug] = tr
+        if len(cat_scores) > 1 and st.first_mention_bonus:
+            # two problems in one message: the one named first is usually the main one
+            first: dict[str, int] = {}
+            for slug in cat_scores:
+                ps = [
+                    min(hits[w])
+                    for w in rules.categories[slug].keywords
+                    if w in live and w in hits
+                ]
+                if ps:
+                    first[slug] = min(ps)
+            if first:
+                lead = min(first, key=lambda c: first[c])
+                cat_scores[lead] += st.first_mention_bonus
+                cat_trace[lead].append(
+                    f"category {lead}: mentioned first {_fmt(st.first_mention_bonus)}"
+                )
         best_cat, best_cs = "none", 0.0
         if cat_scores:
             best_cat = max(

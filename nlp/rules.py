@@ -106,6 +106,7 @@ class Settings:
     category_cap: float = 4.0
     negation_window: int = 2
     min_intent_score: float = 0.5
+    first_mention_bonus: float = 0.5
 
 
 @dataclass
@@ -230,6 +231,8 @@ class _Validator:
 
     # -- rule parts
     def word(self, node: Node, what: str) -> str | None:
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+            return node.value  # a number used as a word, e.g. 12345 (the hotline)
         w = self.string(node, what)
         if w is None:
             return None
@@ -371,6 +374,7 @@ _SETTINGS_FIELDS = {
     "category_cap": float,
     "negation_window": int,
     "min_intent_score": float,
+    "first_mention_bonus": float,
 }
 
 

@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, TgId, created_at
 
-# Status values; the transitions are in bot.services.cases.
+# Status values; the transitions are in bot.services.case_workflow (docs/cases.md).
 OPEN, ACCEPTED, RESOLVED, CLOSED = "open", "accepted", "resolved", "closed"
+ACTIVE = (OPEN, ACCEPTED)
+LEVELS = ("grid", "community", "street")
 
 
 class Case(Base):
@@ -68,6 +70,8 @@ class Case(Base):
     plus_count: Mapped[int] = mapped_column(default=0)  # households that said "me too"
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    # The last timeline event already told to the group thread (batched updates).
+    notified_event_id: Mapped[int | None]
 
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
