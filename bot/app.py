@@ -100,6 +100,9 @@ class App:
             await asyncio.wait_for(self.inbox.drain(), timeout=20)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.sender.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(self._tasks[1]), timeout=10)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.types import (
@@ -30,23 +31,27 @@ def _cmds(pairs: list[tuple[str, str]]) -> list[BotCommand]:
     return [BotCommand(command=c, description=d) for c, d in pairs]
 
 
-async def publish(ctx: AppContext, bot: Bot) -> None:
+async def _set(bot: Bot, pairs: list[tuple[str, str]], scope: Any) -> None:
     try:
-        await bot.set_my_commands(_cmds(PRIVATE), scope=BotCommandScopeAllPrivateChats())
-        await bot.set_my_commands(_cmds(GROUP), scope=BotCommandScopeAllGroupChats())
-        async with ctx.pool() as session:
-            rows = await session.execute(
-                select(Person.tg_id, Role.role).join(Role, Role.person_id == Person.id)
-                .where(Person.tg_id.is_not(None), Role.role.in_(["organizer", "admin",
-                                                                  "grid_worker"]))
-            )
-            staff: dict[int, set[str]] = {}
-            for tg_id, role in rows:
-                staff.setdefault(tg_id, set()).add(role)
-        for tg_id in ctx.settings.admin_ids:
-            staff.setdefault(tg_id, set()).add("admin")
-        for tg_id, roles in staff.items():
-            pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin"} else [])
-            await bot.set_my_commands(_cmds(pairs), scope=BotCommandScopeChat(chat_id=tg_id))
+        await bot.set_my_commands(_cmds(pairs), scope=scope)
     except Exception as exc:  # menus are a convenience; never block start-up
-        log.warning("could not set command menus: %s", exc)
+        log.info("could not set command menu for %s: %s", scope, exc)
+
+
+async def publish(ctx: AppContext, bot: Bot) -> None:
+    await _set(bot, PRIVATE, BotCommandScopeAllPrivateChats())
+    await _set(bot, GROUP, BotCommandScopeAllGroupChats())
+    async with ctx.pool() as session:
+        rows = await session.execute(
+            select(Person.tg_id, Role.role).join(Role, Role.person_id == Person.id)
+            .where(Person.tg_id.is_not(None),
+                   Role.role.in_(["organizer", "admin", "grid_worker", "department"]))
+        )
+        staff: dict[int, set[str]] = {}
+        for tg_id, role in rows:
+            staff.setdefault(tg_id, set()).add(role)
+    for tg_id in ctx.settings.admin_ids:
+        staff.setdefault(tg_id, set()).add("admin")
+    for tg_id, roles in staff.items():
+        pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin"} else [])
+        await _set(bot, pairs, BotCommandScopeChat(chat_id=tg_id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, methods
@@ -17,7 +17,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods.base import TelegramMethod
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
@@ -54,10 +54,17 @@ class Sender:
         self.ctx = ctx
         self.bot = bot
         self.pacer = pacer or Pacer(s.per_chat_interval, s.group_per_minute, s.global_per_second)
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the message in flight, then leave run(): nothing half-recorded."""
+        self._stopping.set()
+        self.ctx.outbox_event.set()
 
     async def run(self) -> None:
-        """Loop until cancelled; wakes when a commit queued messages, else every second."""
-        while True:
+        """Loop until stop(); wakes when a commit queued messages, else every second."""
+        self._stopping.clear()
+        while not self._stopping.is_set():
             try:
                 wait = await self.send_due()
             except Exception:
@@ -70,24 +77,26 @@ class Sender:
                 pass
 
     async def flush(self, timeout: float = 30.0) -> int:
-        """Send everything due now, waiting out the pacing; returns what is left."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        """Send everything due within `timeout` seconds (waiting out pacing and
+        retry delays); returns how many such messages are still unsent."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
             wait = await self.send_due()
-            left = await self.due_count()
-            if not left or asyncio.get_running_loop().time() + wait > deadline:
+            horizon = self.ctx.clock.now() + timedelta(seconds=max(deadline - loop.time(), 0))
+            left = await self.pending_count(until=horizon)
+            if not left or loop.time() >= deadline:
                 return left
-            await asyncio.sleep(max(wait, 0.01))
+            await asyncio.sleep(min(max(wait, 0.02), 0.2, max(deadline - loop.time(), 0)))
 
-    async def due_count(self) -> int:
+    async def pending_count(self, until: datetime | None = None) -> int:
         async with self.ctx.pool() as session:
-            rows = await session.scalars(
-                select(OutboxMessage.id).where(
+            return await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(
                     OutboxMessage.status == "pending",
-                    OutboxMessage.not_before <= self.ctx.clock.now(),
+                    OutboxMessage.not_before <= (until or self.ctx.clock.now()),
                 )
-            )
-            return len(list(rows))
+            ) or 0
 
     async def send_due(self, batch: int = 100) -> float:
         """One pass over due rows; returns seconds until the pacer allows more."""
@@ -106,6 +115,8 @@ class Sender:
         busy: set[int] = set()  # chats whose earlier message is still waiting
         next_wait = 1.0
         for row in rows:
+            if self._stopping.is_set():
+                break
             if row.chat_id in busy:
                 continue
             wait = self.pacer.wait_time(row.chat_id)

@@ -49,46 +49,125 @@ def _fmt(w: float) -> str:
     return f"{w:+g}"
 
 
+def _first_chars(node) -> frozenset[str] | None:
+    """Characters one of which must occur in any text the regex matches
+    (taken from its first mandatory element), or None if unknown.  Used only
+    to skip regexes that cannot match; a None simply means "always try"."""
+    from re import _constants as C  # type: ignore[attr-defined]
+
+    def item(op, av):
+        if op is C.LITERAL:
+            ch = chr(av)
+            return frozenset({ch, ch.lower(), ch.upper()})
+        if op is C.IN:
+            out: set[str] = set()
+            for sop, sav in av:
+                if sop is C.LITERAL:
+                    ch = chr(sav)
+                    out.update((ch, ch.lower(), ch.upper()))
+                elif sop is C.RANGE and sav[1] - sav[0] <= 64:
+                    out.update(chr(c) for c in range(sav[0], sav[1] + 1))
+                else:
+                    return None  # negated / category / big range
+            return frozenset(out)
+        if op is C.BRANCH:
+            out = set()
+            for br in av[1]:
+                r = seq(br)
+                if r is None:
+                    return None
+                out |= r
+            return frozenset(out)
+        if op is C.SUBPATTERN:
+            return seq(av[-1])
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            return seq(av[2])
+        return "skip"
+
+    def seq(sub):
+        for op, av in sub:
+            r = item(op, av)
+            if r == "skip":
+                if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.AT, C.ASSERT, C.ASSERT_NOT):
+                    continue
+                return None
+            return r
+        return None
+
+    try:
+        return seq(node)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        return None
+
+
 class Engine:
-    """Compiled rules plus the index structures for one-pass matching."""
+    """Compiled rules plus index structures for one-pass matching.
+
+    * every literal of every rule is found in one left-to-right scan that
+      looks up text slices in a set (bucketed by first character and length);
+    * hits are mapped to rule entries through an inverted index, so the cost
+      is proportional to what matched, not to the number of rules;
+    * regexes are skipped unless the text contains one of the characters
+      their first mandatory element needs.
+    """
 
     def __init__(self, rules: CompiledRules) -> None:
+        from re import _parser
+
         self.rules = rules
-        lits = sorted(rules.literals(), key=lambda s: (-len(s), s))
-        # one scan: at every position the longest literal starting there ...
-        self._scan = (
-            re.compile("(?=(" + "|".join(re.escape(x) for x in lits) + "))") if lits else None
-        )
-        # ... plus the shorter literals that are prefixes of it
-        litset = set(lits)
-        self._prefixes: dict[str, tuple[str, ...]] = {}
+        lits = rules.literals()
+        buckets: dict[str, set[int]] = {}
         for x in lits:
-            pre = tuple(x[:i] for i in range(1, len(x)) if x[:i] in litset)
-            if pre:
-                self._prefixes[x] = pre
+            buckets.setdefault(x[0], set()).add(len(x))
+        self._lits = frozenset(lits)
+        self._buckets = {c: tuple(sorted(ls, reverse=True)) for c, ls in buckets.items()}
+
+        self.groups: list[RuleGroup] = rules.all_groups()
+        self._gid = {id(g): i for i, g in enumerate(self.groups)}
+        # inverted index: key ("word" or "=token") -> [(group index, key, weight)]
+        self._kw_index: dict[str, list[tuple[int, str, float]]] = {}
+        self._neg_index: dict[str, list[tuple[int, str, float]]] = {}
+        for gi, g in enumerate(self.groups):
+            for k, w in g.keywords.items():
+                self._kw_index.setdefault(k, []).append((gi, k, w))
+            for k, w in g.negative.items():
+                self._neg_index.setdefault(k, []).append((gi, k, w))
+        # inside one group a keyword contained in a longer matched keyword of
+        # the same group does not count again ("下水道" hides "下水")
+        self._shadow: dict[tuple[int, str], tuple[str, ...]] = {}
+        for gi, g in enumerate(self.groups):
+            words = list(g.keywords)
+            for w in words:
+                longer = tuple(o for o in words if o != w and w.lstrip("=") in o.lstrip("="))
+                if longer:
+                    self._shadow[(gi, w)] = longer
+        self._cooccur = [
+            (gi, co, tuple(frozenset(slot) for slot in co.all), frozenset(co.unless))
+            for gi, g in enumerate(self.groups)
+            for co in g.cooccur
+        ]
+        self._patterns = []
+        for gi, g in enumerate(self.groups):
+            for rx, w, src in g.patterns:
+                try:
+                    req = _first_chars(_parser.parse(rx.pattern, rx.flags))
+                except Exception:  # noqa: BLE001
+                    req = None
+                self._patterns.append((gi, rx, w, src, req))
         self.token_words = {
             k[1:]
-            for g in rules.all_groups()
+            for g in self.groups
             for k in (*g.keywords, *g.negative)
             if k.startswith("=")
         } | {
             a[1:]
-            for g in rules.all_groups()
+            for g in self.groups
             for co in g.cooccur
             for slot in (*co.all, co.unless)
             for a in slot
             if a.startswith("=")
         }
-        # inside one group a keyword contained in a longer matched keyword of
-        # the same group does not count again ("下水道" hides "下水")
-        self._shadow: dict[int, dict[str, tuple[str, ...]]] = {}
-        for g in rules.all_groups():
-            words = list(g.keywords)
-            self._shadow[id(g)] = {
-                w: tuple(o for o in words if o != w and w.lstrip("=") in o.lstrip("="))
-                for w in words
-            }
-        self._negators = set(rules.negators)
+        self._negators = tuple(rules.negators)
         self._negatable = set()
         for g in rules.categories.values():
             self._negatable.update(k for k in g.keywords if not k.startswith("="))
@@ -96,62 +175,56 @@ class Engine:
 
     # -- matching -----------------------------------------------------------------
     def find(self, text: str) -> dict[str, list[int]]:
+        """Every rule literal in ``text`` with its start positions (overlaps included)."""
         hits: dict[str, list[int]] = {}
-        if self._scan is None:
-            return hits
-        for m in self._scan.finditer(text):
-            lit = m.group(1)
-            pos = m.start()
-            hits.setdefault(lit, []).append(pos)
-            for p in self._prefixes.get(lit, ()):
-                hits.setdefault(p, []).append(pos)
+        lits, buckets = self._lits, self._buckets
+        for i, ch in enumerate(text):
+            lens = buckets.get(ch)
+            if lens is None:
+                continue
+            for n in lens:
+                sub = text[i : i + n]
+                if len(sub) == n and sub in lits:
+                    hits.setdefault(sub, []).append(i)
         return hits
 
     def _negated_ends(self, hits: dict[str, list[int]]) -> list[int]:
-        ends = []
-        for n in self._negators:
-            for pos in hits.get(n, ()):
-                ends.append(pos + len(n))
-        return ends
+        return [pos + len(n) for n in self._negators for pos in hits.get(n, ())]
 
-    def score(
-        self,
-        g: RuleGroup,
-        text: str,
-        hits: dict[str, list[int]],
-        live: set[str],
-        tokens: set[str],
-        out: list[str] | None,
-        tag: str,
-    ) -> float:
-        def present(w: str) -> bool:
-            return w[1:] in tokens if w.startswith("=") else w in live
-
-        s = 0.0
-        shadow = self._shadow.get(id(g), {})
-        for w, wt in g.keywords.items():
-            if present(w) and not any(present(o) for o in shadow.get(w, ())):
-                s += wt
-                if out is not None:
-                    out.append(f"{tag}: {w} {_fmt(wt)}")
-        for rx, wt, src in g.patterns:
+    def score_all(
+        self, text: str, present: set[str], trace: bool
+    ) -> tuple[list[float], list[list[str]]]:
+        """Scores of every group given the set of present keys."""
+        n = len(self.groups)
+        scores = [0.0] * n
+        traces: list[list[str]] = [[] for _ in range(n)]
+        shadow = self._shadow
+        for key in present:
+            for gi, k, w in self._kw_index.get(key, ()):
+                longer = shadow.get((gi, k))
+                if longer and not present.isdisjoint(longer):
+                    continue
+                scores[gi] += w
+                if trace:
+                    traces[gi].append(f"{k} {_fmt(w)}")
+            for gi, k, w in self._neg_index.get(key, ()):
+                scores[gi] -= w
+                if trace:
+                    traces[gi].append(f"not {k} {_fmt(-w)}")
+        for gi, co, slots, unless in self._cooccur:
+            if all(not present.isdisjoint(s) for s in slots) and present.isdisjoint(unless):
+                scores[gi] += co.weight
+                if trace:
+                    traces[gi].append(f"{co.label} {_fmt(co.weight)}")
+        chars = set(text)
+        for gi, rx, w, src, req in self._patterns:
+            if req is not None and req.isdisjoint(chars):
+                continue
             if rx.search(text):
-                s += wt
-                if out is not None:
-                    out.append(f"{tag}: /{src}/ {_fmt(wt)}")
-        for co in g.cooccur:
-            if all(any(present(a) for a in slot) for slot in co.all) and not any(
-                present(a) for a in co.unless
-            ):
-                s += co.weight
-                if out is not None:
-                    out.append(f"{tag}: {co.label} {_fmt(co.weight)}")
-        for w, wt in g.negative.items():
-            if present(w):
-                s -= wt
-                if out is not None:
-                    out.append(f"{tag}: not {w} {_fmt(-wt)}")
-        return s
+                scores[gi] += w
+                if trace:
+                    traces[gi].append(f"/{src}/ {_fmt(w)}")
+        return scores, traces
 
 
 class Classifier:
@@ -204,83 +277,76 @@ class Classifier:
         norm = normalize(text)
         place = extract_place(text)
         if not _HAS_WORD.search(norm):
-            return Classification("chatter", "none", "normal", 1.0, place, ("no words (emoji/sticker only)",))
-
-        tokens = set(self._tokenizer.cut(norm)) if eng.token_words else set()
-        hits = eng.find(norm)
-        # negation: a rule word right after 不是/不是说... does not count
-        live = set(hits)
-        neg_ends = eng._negated_ends(hits)
+            return Classification(
+                "chatter", "none", "normal", 1.0, place, ("no words (emoji/sticker only)",)
+            )
         matched: list[str] = []
-        if neg_ends:
-            for w in list(live):
-                if w in eng._negatable:
-                    poss = hits[w]
-                    if all(any(0 <= p - e <= st.negation_window for e in neg_ends) for p in poss):
-                        live.discard(w)
-                        matched.append(f"negated: {w}")
+        hits = eng.find(norm)
+        present = set(hits)
+        neg_ends = eng._negated_ends(hits)
+        if neg_ends:  # a rule word right after 不是/不是说... does not count
+            for w in list(present):
+                if w in eng._negatable and all(
+                    any(0 <= p - e <= st.negation_window for e in neg_ends) for p in hits[w]
+                ):
+                    present.discard(w)
+                    matched.append(f"negated: {w}")
+        if eng.token_words:
+            present.update("=" + t for t in self._tokenizer.cut(norm) if t in eng.token_words)
+        else:
+            self._tokenizer.cut(norm)
+        scores, traces = eng.score_all(norm, present, True)
+        gi = eng._gid
 
         # categories
         cat_scores: dict[str, float] = {}
-        cat_trace: dict[str, list[str]] = {}
         for slug, g in rules.categories.items():
-            tr: list[str] = []
-            s = eng.score(g, norm, hits, live, tokens, tr, f"category {slug}")
-            if s > 0:
-                cat_scores[slug] = s
-                cat_trace[slug] = tr
+            v = scores[gi[id(g)]]
+            if v > 0:
+                cat_scores[slug] = v
+        cat_extra: dict[str, list[str]] = {}
         if len(cat_scores) > 1 and st.first_mention_bonus:
             # two problems in one message: the one named first is usually the main one
             first: dict[str, int] = {}
             for slug in cat_scores:
-                ps = [
-                    min(hits[w])
-                    for w in rules.categories[slug].keywords
-                    if w in live and w in hits
-                ]
+                ps = [min(hits[w]) for w in rules.categories[slug].keywords if w in present and w in hits]
                 if ps:
                     first[slug] = min(ps)
             if first:
                 lead = min(first, key=lambda c: first[c])
                 cat_scores[lead] += st.first_mention_bonus
-                cat_trace[lead].append(
-                    f"category {lead}: mentioned first {_fmt(st.first_mention_bonus)}"
-                )
+                cat_extra[lead] = [f"mentioned first {_fmt(st.first_mention_bonus)}"]
         best_cat, best_cs = "none", 0.0
         if cat_scores:
-            best_cat = max(
-                cat_scores, key=lambda c: (cat_scores[c], rules.categories[c].priority)
-            )
+            best_cat = max(cat_scores, key=lambda c: (cat_scores[c], rules.categories[c].priority))
             best_cs = cat_scores[best_cat]
             if best_cs < st.min_category_score:
                 best_cat, best_cs = "none", 0.0
 
         # intents
-        itr: dict[str, list[str]] = {}
-        iscore: dict[str, float] = {}
-        for slug in INTENTS:
-            tr = []
-            iscore[slug] = eng.score(rules.intents[slug], norm, hits, live, tokens, tr, f"intent {slug}")
-            itr[slug] = tr
-        rtr: list[str] = []
-        resolved = eng.score(rules.resolved, norm, hits, live, tokens, rtr, "resolved")
+        iscore = {i: scores[gi[id(rules.intents[i])]] for i in INTENTS}
+        itr = {i: [f"intent {i}: {t}" for t in traces[gi[id(rules.intents[i])]]] for i in INTENTS}
+        resolved = scores[gi[id(rules.resolved)]]
         if resolved > 0:
             iscore["chatter"] += resolved
             iscore["complaint"] -= resolved
-            itr["chatter"].extend(rtr)
+            itr["chatter"].extend(f"resolved: {t}" for t in traces[gi[id(rules.resolved)]])
         if best_cat != "none":
             bonus = min(best_cs, st.category_cap) * st.category_to_complaint
             iscore["complaint"] += bonus
             itr["complaint"].append(f"intent complaint: category evidence {_fmt(bonus)}")
+        us = scores[gi[id(rules.urgency)]]
+        if us > 0 and st.urgency_to_complaint and resolved <= 0:
+            ubonus = min(us, st.category_cap) * st.urgency_to_complaint
+            iscore["complaint"] += ubonus
+            itr["complaint"].append(f"intent complaint: urgency evidence {_fmt(ubonus)}")
 
         ranked = sorted(INTENTS, key=lambda i: (-iscore[i], _INTENT_ORDER[i]))
         intent = ranked[0]
         if iscore[intent] < st.min_intent_score:
             intent = "chatter"
             matched.append("intent chatter: no cue strong enough")
-        top = iscore[intent]
-        second = max(v for k, v in iscore.items() if k != intent)
-        margin = top - second
+        margin = iscore[intent] - max(v for k, v in iscore.items() if k != intent)
         conf = 1.0 / (1.0 + math.exp(-margin))
         matched.extend(itr[intent])
 
@@ -291,31 +357,21 @@ class Classifier:
                 matched.append("category other: no category rule matched")
             else:
                 category = best_cat
-                matched.extend(cat_trace[best_cat])
-                runner = sorted((v for c, v in cat_scores.items() if c != best_cat), reverse=True)
-                cm = best_cs - (runner[0] if runner else 0.0)
-                conf *= 1.0 / (1.0 + math.exp(-cm))
-                conf = max(conf, 0.0)
-        if intent == "complaint":
-            utr: list[str] = []
-            us = eng.score(rules.urgency, norm, hits, live, tokens, utr, "urgent")
-            if us >= st.urgent_threshold and resolved <= 0:
-                urgency = "urgent"
-                matched.extend(utr)
+                g = rules.categories[best_cat]
+                matched.extend(f"category {best_cat}: {t}" for t in traces[gi[id(g)]])
+                matched.extend(f"category {best_cat}: {t}" for t in cat_extra.get(best_cat, ()))
+                runner = max((v for c, v in cat_scores.items() if c != best_cat), default=0.0)
+                conf *= 1.0 / (1.0 + math.exp(-(best_cs - runner)))
+        if intent == "complaint" and us >= st.urgent_threshold and resolved <= 0:
+            urgency = "urgent"
+            matched.extend(f"urgent: {t}" for t in traces[gi[id(rules.urgency)]])
         return Classification(intent, category, urgency, round(conf, 3), place, tuple(matched))
 
-    def scores(self, text: str) -> dict[str, dict[str, float]]:
-        """Debug helper: every raw score (not used by classify)."""
+    def scores(self, text: str) -> dict[str, float]:
+        """Debug helper: the raw score of every rule group (not used by classify)."""
         eng = self._engine
         norm = normalize(text)
-        hits = eng.find(norm)
-        tokens = set(self._tokenizer.cut(norm))
-        live = set(hits)
-        r = eng.rules
-        return {
-            "category": {c: eng.score(g, norm, hits, live, tokens, None, c) for c, g in r.categories.items()},
-            "intent": {i: eng.score(g, norm, hits, live, tokens, None, i) for i, g in r.intents.items()},
-            "urgent": {"urgent": eng.score(r.urgency, norm, hits, live, tokens, None, "u")},
-            "resolved": {"resolved": eng.score(r.resolved, norm, hits, live, tokens, None, "r")},
-        }
-
+        present = set(eng.find(norm))
+        present.update("=" + t for t in self._tokenizer.cut(norm) if t in eng.token_words)
+        scores, _ = eng.score_all(norm, present, False)
+        return {g.name: v for g, v in zip(eng.groups, scores)}

@@ -107,6 +107,7 @@ class Settings:
     negation_window: int = 2
     min_intent_score: float = 0.5
     first_mention_bonus: float = 0.5
+    urgency_to_complaint: float = 0.5
 
 
 @dataclass
@@ -375,6 +376,7 @@ _SETTINGS_FIELDS = {
     "negation_window": int,
     "min_intent_score": float,
     "first_mention_bonus": float,
+    "urgency_to_complaint": float,
 }
 
 
@@ -382,7 +384,7 @@ def parse_rules(text: str, path: str = "<rules>") -> CompiledRules:
     """Validate and compile rule-file text; raise RulesError listing every problem."""
     v = _Validator(path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -206,7 +206,8 @@ async def test_unknown_token_is_401(sandbox: SandboxServer) -> None:
     finally:
         await bot.session.close()
     status, body = await raw_call(sandbox, "getMe", token="999:WRONG")
-    assert body == {"ok": False, "error_code": 401, "description": "Unauthorized"} and status == 401
+    assert status == 401
+    assert body == {"ok": False, "error_code": 401, "description": "Unauthorized"}
 
 
 async def test_edit_rules(sandbox: SandboxServer, sandbox_bot) -> None:

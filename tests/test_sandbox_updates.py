@@ -164,7 +164,8 @@ async def test_privacy_mode_filters_group_messages(sandbox: SandboxServer, sandb
     sandbox.say(owner, group, "/help@other_bot")  # invisible: another bot's command
     sandbox.say(owner, group, "@linli_test_bot 电梯坏了")
     replied = sandbox.messages(group)[0]
-    sandbox.say(owner, group, "3号楼", reply_to=sandbox.world.get_message(group.id, bot_msg.message_id))
+    stored_bot_msg = sandbox.world.get_message(group.id, bot_msg.message_id)
+    sandbox.say(owner, group, "3号楼", reply_to=stored_bot_msg)
     sandbox.say(owner, group, "回复别人", reply_to=replied)  # invisible
     texts = [u.message.text for u in await sandbox_bot.get_updates()]
     assert texts == ["/help", "@linli_test_bot 电梯坏了", "3号楼"]
@@ -195,3 +196,27 @@ async def test_my_chat_member_on_group_creation(sandbox: SandboxServer, sandbox_
         "left", "administrator",
     )  # fmt: skip
     assert updates[1].message.new_chat_members[0].id == sandbox.bot.user.id
+
+
+async def test_webhook_response_method_is_executed(sandbox: SandboxServer, sandbox_bot) -> None:
+    async def reply(request: web.Request) -> web.Response:
+        update = await request.json()
+        chat_id = update["message"]["chat"]["id"]
+        return web.json_response({"method": "sendMessage", "chat_id": chat_id, "text": "已收到"})
+
+    app = web.Application()
+    app.router.add_post("/hook", reply)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+        await sandbox_bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+        user = sandbox.add_user("欧阳")
+        user.start_bot()
+        answer = await sandbox.wait_for(user.id)
+    finally:
+        await runner.cleanup()
+    assert answer.text == "已收到"
+    assert sandbox.requests_for("sendMessage")[-1].via == "webhook-reply"

@@ -5,6 +5,7 @@ and a readable transcript.  Mixed into ``SandboxServer``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 import time
 import zlib
@@ -216,7 +217,9 @@ class ScenarioMixin:
         route_message(self.world, msg, kind)
         return msg
 
-    def say(self, user: SandboxUser, chat: Any, text: str, reply_to: Message | None = None) -> Message:
+    def say(
+        self, user: SandboxUser, chat: Any, text: str, reply_to: Message | None = None
+    ) -> Message:
         """The user writes ``text`` in ``chat`` (a ``message`` update for the bot)."""
         return self._post(user, chat, text=text, entities=auto_entities(text), reply_to=reply_to)
 
@@ -244,8 +247,10 @@ class ScenarioMixin:
             for i in range(n)
         ]
 
-    def send_document(self, user: SandboxUser, chat: Any, data: bytes, file_name: str,
-                      caption: str | None = None, mime_type: str | None = None) -> Message:  # fmt: skip
+    def send_document(
+        self, user: SandboxUser, chat: Any, data: bytes, file_name: str,
+        caption: str | None = None, mime_type: str | None = None,
+    ) -> Message:  # fmt: skip
         document = self.world.store_file(
             "document", data, file_name=file_name, mime_type=mime_type
         )
@@ -294,11 +299,12 @@ class ScenarioMixin:
             raise ValueError("poll is closed")
         if len(option_ids) > 1 and not poll.allows_multiple_answers:
             raise ValueError("poll allows one answer only")
-        if any(not 0 <= i < len(poll.options) for i in option_ids) or len(set(option_ids)) != len(option_ids):
+        chosen = sorted(option_ids)
+        if any(not 0 <= i < len(poll.options) for i in chosen) or len(set(chosen)) != len(chosen):
             raise ValueError(f"bad option ids {option_ids}")
         if poll.votes.get(user.id) and not poll.allows_revoting:
             raise ValueError("poll does not allow changing the vote")
-        poll.votes[user.id] = sorted(option_ids)
+        poll.votes[user.id] = chosen
         self.world.notify()
         for bot in self.world.bots.values():
             if bot.user.id != poll_message.from_id:
@@ -308,8 +314,8 @@ class ScenarioMixin:
                     "poll_answer",
                     {
                         "poll_id": poll.id, "user": user.user.to_api(),
-                        "option_ids": sorted(option_ids),
-                        "option_persistent_ids": [poll.option_persistent_id(i) for i in sorted(option_ids)],
+                        "option_ids": chosen,
+                        "option_persistent_ids": [poll.option_persistent_id(i) for i in chosen],
                     },
                 )  # fmt: skip
             bot.push_update("poll", poll.to_api())
@@ -324,14 +330,17 @@ class ScenarioMixin:
         return [m for m in self.messages(chat) if m.from_id == self.bot.user.id]
 
     async def wait_until(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """Wait until ``condition()`` is truthy (re-checked at each change of the world)."""
+        """Wait until ``condition()`` is truthy (re-checked at each change of the world
+        and at least every 50 ms)."""
+
         async def loop() -> Any:
             while True:
                 changed = self.world.changed()
                 result = condition()
                 if result:
                     return result
-                await changed.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), 0.05)
 
         return await asyncio.wait_for(loop(), timeout)
 

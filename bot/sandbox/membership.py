@@ -32,6 +32,8 @@ def change_status(
     left = status not in ACTIVE_STATUSES and old["status"] in ACTIVE_STATUSES
     if not service or not (joined or left):
         return
-    payload = {"new_chat_members": [user.to_api()]} if joined else {"left_chat_member": user.to_api()}
+    payload = (
+        {"new_chat_members": [user.to_api()]} if joined else {"left_chat_member": user.to_api()}
+    )
     msg = world.new_message(chat.id, actor.id, service=payload)
     route_message(world, msg)

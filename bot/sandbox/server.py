@@ -16,6 +16,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from .client import ScenarioMixin
 from .dispatch import DROPPED, ApiCore, RequestRecord
+from .errors import UNAUTHORIZED, ApiError
 from .faults import DROP, Fault, FloodLimits
 from .files import Upload
 from .state import BotState, World
@@ -175,17 +176,18 @@ class SandboxServer(ScenarioMixin):
         )
         if body is DROPPED:
             if request.transport is not None:
-                request.transport.abort()
-            raise ConnectionResetError("sandbox: injected connection drop")
+                request.transport.abort()  # the client sees the connection reset
+            return web.Response(status=204)  # never written: the transport is gone
         return web.json_response(body, status=status, dumps=_dumps)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] not in self.world.bots:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(UNAUTHORIZED.payload(), status=401)
         stored = self.world.files_by_path.get(request.match_info["path"])
         if stored is None:
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
-        return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+            return web.json_response(ApiError(404, "Not Found").payload(), status=404)
+        content_type = stored.mime_type or "application/octet-stream"
+        return web.Response(body=stored.data, content_type=content_type)
 
     def _start_deliverer(self, bot: BotState) -> None:
         assert self._session is not None

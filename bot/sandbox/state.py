@@ -35,7 +35,9 @@ class User:
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
 
     def to_api(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        data: dict[str, Any] = {
+            "id": self.id, "is_bot": self.is_bot, "first_name": self.first_name,
+        }  # fmt: skip
         for key in ("last_name", "username"):
             if getattr(self, key):
                 data[key] = getattr(self, key)

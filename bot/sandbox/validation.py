@@ -159,7 +159,9 @@ def check_reply_markup(markup: Any) -> dict[str, Any] | None:
     return data
 
 
-def check_poll(question: str, options: list[str], open_period: Any, close_date: Any) -> float | None:
+def check_poll(
+    question: str, options: list[str], open_period: Any, close_date: Any
+) -> float | None:
     """Validate poll limits; return the absolute close time (unix seconds) if any."""
     if not question.strip():
         raise bad_request("poll question must be non-empty")

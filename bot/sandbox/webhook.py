@@ -69,6 +69,7 @@ class WebhookDeliverer:
                 continue
             update = self.bot.updates[0]
             error = await self._deliver(hook.url, hook.secret_token, update)
+            self.core.world.notify()
             if error is None:
                 if self.bot.updates and self.bot.updates[0] is update:
                     self.bot.updates.pop(0)

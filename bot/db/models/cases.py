@@ -24,6 +24,12 @@ class Case(Base):
         Index("ix_cases_grid_status", "grid_id", "status"),
         Index("ix_cases_owner_status", "owner_id", "status"),
         Index("ix_cases_status_accept_due", "status", "accept_due"),
+        # Reports (bot.services.stats): one range scan per time column per community.
+        Index("ix_cases_community_accepted", "community_id", "accepted_at"),
+        Index("ix_cases_community_resolved", "community_id", "resolved_at"),
+        Index("ix_cases_community_closed", "community_id", "closed_at"),
+        Index("ix_cases_community_accept_due", "community_id", "accept_due"),
+        Index("ix_cases_community_resolve_due", "community_id", "resolve_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

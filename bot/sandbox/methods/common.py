@@ -80,7 +80,10 @@ def writable_chat(call: Call, ref: int | str | None) -> Chat:
 def reply_target(call: Call, chat: Chat, p: Any) -> int | None:
     """The replied message id from ``reply_parameters`` or ``reply_to_message_id``."""
     params = opt(getattr(p, "reply_parameters", None))
-    message_id = params.message_id if params is not None else getattr(p, "reply_to_message_id", None)
+    if params is not None:
+        message_id = params.message_id
+    else:
+        message_id = opt(getattr(p, "reply_to_message_id", None))
     if message_id is None:
         return None
     if call.world.get_message(chat.id, message_id) is not None:
@@ -127,7 +130,9 @@ def input_file(call: Call, value: Any, kind: str) -> StoredFile:
     if stored is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
     if stored.kind != kind:
-        raise bad_request(f"can't use file of type {stored.kind.capitalize()} as {kind.capitalize()}")
+        raise bad_request(
+            f"can't use file of type {stored.kind.capitalize()} as {kind.capitalize()}"
+        )
     return stored
 
 

@@ -42,8 +42,9 @@ async def send_media_group(call: Call, p: Any) -> list[dict[str, Any]]:
     kinds = {item.type for item in items}
     if "document" in kinds and len(kinds) > 1:
         raise bad_request("document can't be mixed with other media types")
-    if not kinds <= {"photo", "document"}:
-        raise bad_request(f"media type {sorted(kinds - {'photo', 'document'})[0]} is not supported by sandbox")
+    unsupported = sorted(kinds - {"photo", "document"})
+    if unsupported:
+        raise bad_request(f"media type {unsupported[0]} is not supported by sandbox")
     prepared = []
     for item in items:
         caption, entities = check_caption(opt(item.caption), opt(item.parse_mode))

@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=20), nullable=False),
     sa.Column('street', sa.String(length=100), nullable=True),
     sa.Column('settings', sa.JSON(), nullable=False),
-    sa.Column('created_at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_communities')),
     sa.UniqueConstraint('code', name=op.f('uq_communities_code')),
     sa.UniqueConstraint('name', name=op.f('uq_communities_name'))
@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('received_at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('received_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.Column('done_at', bot.db.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('update_id', name=op.f('pk_inbox'))
     )
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('on_sent', sa.String(length=60), nullable=True),
     sa.Column('ref', sa.String(length=60), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
-    sa.Column('created_at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.Column('sent_at', bot.db.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key'))
@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('bot_is_admin', sa.Boolean(), nullable=False),
     sa.Column('privacy_warned', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_group_chats_grid_id_grids'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_chats')),
     sa.UniqueConstraint('chat_id', name=op.f('uq_group_chats_chat_id'))
@@ -134,7 +134,7 @@ def upgrade() -> None:
     sa.Column('household', sa.String(length=50), nullable=True),
     sa.Column('started_bot', sa.Boolean(), nullable=False),
     sa.Column('blocked_bot', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], name=op.f('fk_people_building_id_buildings'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
     sa.UniqueConstraint('tg_id', name=op.f('uq_people_tg_id'))
@@ -185,6 +185,7 @@ def upgrade() -> None:
     sa.Column('plus_count', sa.Integer(), nullable=False),
     sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
     sa.Column('resolution_note', sa.Text(), nullable=True),
+    sa.Column('notified_event_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['people.id'], name=op.f('fk_cases_assignee_id_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_cases_community_id_communities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_cases_department_id_departments'), ondelete='SET NULL'),
@@ -198,7 +199,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_chat_id', 'source_message_id', name=op.f('uq_cases_source_chat_id_source_message_id'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_community_accept_due', ['community_id', 'accept_due'], unique=False)
+        batch_op.create_index('ix_cases_community_accepted', ['community_id', 'accepted_at'], unique=False)
+        batch_op.create_index('ix_cases_community_closed', ['community_id', 'closed_at'], unique=False)
         batch_op.create_index('ix_cases_community_opened', ['community_id', 'opened_at'], unique=False)
+        batch_op.create_index('ix_cases_community_resolve_due', ['community_id', 'resolve_due'], unique=False)
+        batch_op.create_index('ix_cases_community_resolved', ['community_id', 'resolved_at'], unique=False)
         batch_op.create_index('ix_cases_grid_status', ['grid_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_media_group_id'), ['media_group_id'], unique=False)
         batch_op.create_index('ix_cases_owner_status', ['owner_id', 'status'], unique=False)
@@ -245,7 +251,7 @@ def upgrade() -> None:
     sa.Column('file_id', sa.String(length=200), nullable=False),
     sa.Column('file_unique_id', sa.String(length=100), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
-    sa.Column('created_at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_photos_case_id_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_photos')),
     sa.UniqueConstraint('case_id', 'file_unique_id', name=op.f('uq_case_photos_case_id_file_unique_id'))
@@ -259,7 +265,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=True),
     sa.Column('message_id', sa.Integer(), nullable=True),
-    sa.Column('at', bot.db.base.UTCDateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_voices_case_id_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_case_voices_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_voices')),
@@ -267,6 +273,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_voices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_voices_case_id'), ['case_id'], unique=False)
+
+    op.create_table('projects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('budget', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=12), nullable=False),
+    sa.Column('shelved_from', sa.String(length=12), nullable=True),
+    sa.Column('shelved_reason', sa.Text(), nullable=True),
+    sa.Column('percent', sa.Integer(), nullable=True),
+    sa.Column('pending_stage', sa.String(length=12), nullable=True),
+    sa.Column('pending_poll_id', sa.Integer(), nullable=True),
+    sa.Column('evaluation_poll_id', sa.Integer(), nullable=True),
+    sa.Column('evaluation', sa.JSON(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('last_activity_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_projects_case_id_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_projects_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_projects_created_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_projects'))
+    )
+    with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_projects_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_projects_community_stage', ['community_id', 'stage'], unique=False)
 
     op.create_table('whistles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -287,15 +321,144 @@ def upgrade() -> None:
     with op.batch_alter_table('whistles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_whistles_case_id'), ['case_id'], unique=False)
 
+    op.create_table('project_followers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_project_followers_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_followers_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_followers')),
+    sa.UniqueConstraint('project_id', 'person_id', name=op.f('uq_project_followers_project_id_person_id'))
+    )
+    with op.batch_alter_table('project_followers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_followers_person_id'), ['person_id'], unique=False)
+
+    op.create_table('project_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('group_chat_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_chat_id'], ['group_chats.id'], name=op.f('fk_project_groups_group_chat_id_group_chats'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_groups_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_groups')),
+    sa.UniqueConstraint('project_id', 'group_chat_id', name=op.f('uq_project_groups_project_id_group_chat_id'))
+    )
+    with op.batch_alter_table('project_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_groups_group_chat_id'), ['group_chat_id'], unique=False)
+
+    op.create_table('project_milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('weight', sa.Integer(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('done_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_milestones_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_milestones')),
+    sa.UniqueConstraint('project_id', 'position', name=op.f('uq_project_milestones_project_id_position'))
+    )
+    op.create_table('project_pledges',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_project_pledges_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_pledges_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_pledges')),
+    sa.UniqueConstraint('project_id', 'person_id', 'kind', name=op.f('uq_project_pledges_project_id_person_id_kind'))
+    )
+    with op.batch_alter_table('project_pledges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_pledges_project_id'), ['project_id'], unique=False)
+
+    op.create_table('project_supervisors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_project_supervisors_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_supervisors_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_supervisors')),
+    sa.UniqueConstraint('project_id', 'person_id', name=op.f('uq_project_supervisors_project_id_person_id'))
+    )
+    with op.batch_alter_table('project_supervisors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_supervisors_person_id'), ['person_id'], unique=False)
+
+    op.create_table('project_updates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('percent', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=12), nullable=True),
+    sa.Column('milestone_id', sa.Integer(), nullable=True),
+    sa.Column('media_group_id', sa.String(length=64), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['people.id'], name=op.f('fk_project_updates_actor_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['milestone_id'], ['project_milestones.id'], name=op.f('fk_project_updates_milestone_id_project_milestones'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_updates_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_updates'))
+    )
+    with op.batch_alter_table('project_updates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_updates_media_group_id'), ['media_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_updates_project_id'), ['project_id'], unique=False)
+
+    op.create_table('project_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('update_id', sa.Integer(), nullable=False),
+    sa.Column('file_id', sa.String(length=200), nullable=False),
+    sa.Column('file_unique_id', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['update_id'], ['project_updates.id'], name=op.f('fk_project_photos_update_id_project_updates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_photos')),
+    sa.UniqueConstraint('update_id', 'file_unique_id', name=op.f('uq_project_photos_update_id_file_unique_id'))
+    )
+    with op.batch_alter_table('project_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_photos_update_id'), ['update_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('project_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_photos_update_id'))
+
+    op.drop_table('project_photos')
+    with op.batch_alter_table('project_updates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_updates_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_updates_media_group_id'))
+
+    op.drop_table('project_updates')
+    with op.batch_alter_table('project_supervisors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_supervisors_person_id'))
+
+    op.drop_table('project_supervisors')
+    with op.batch_alter_table('project_pledges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_pledges_project_id'))
+
+    op.drop_table('project_pledges')
+    op.drop_table('project_milestones')
+    with op.batch_alter_table('project_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_groups_group_chat_id'))
+
+    op.drop_table('project_groups')
+    with op.batch_alter_table('project_followers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_followers_person_id'))
+
+    op.drop_table('project_followers')
     with op.batch_alter_table('whistles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_whistles_case_id'))
 
     op.drop_table('whistles')
+    with op.batch_alter_table('projects', schema=None) as batch_op:
+        batch_op.drop_index('ix_projects_community_stage')
+        batch_op.drop_index(batch_op.f('ix_projects_case_id'))
+
+    op.drop_table('projects')
     with op.batch_alter_table('case_voices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_voices_case_id'))
 
@@ -318,7 +481,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_owner_status')
         batch_op.drop_index(batch_op.f('ix_cases_media_group_id'))
         batch_op.drop_index('ix_cases_grid_status')
+        batch_op.drop_index('ix_cases_community_resolved')
+        batch_op.drop_index('ix_cases_community_resolve_due')
         batch_op.drop_index('ix_cases_community_opened')
+        batch_op.drop_index('ix_cases_community_closed')
+        batch_op.drop_index('ix_cases_community_accepted')
+        batch_op.drop_index('ix_cases_community_accept_due')
 
     op.drop_table('cases')
     with op.batch_alter_table('people', schema=None) as batch_op:

@@ -1,0 +1,31 @@
+"""The case loop (接诉即办): the public face of the case services.
+
+intake (case_intake) → routing (case_routing) → worker flow and evaluation
+(case_workflow) → SLA timers (case_sla, case_timers) → who hears what (case_notify),
+texts and keyboards (case_render), lists and views (case_query).
+Importing this module registers the timer handlers and outbox hooks."""
+from __future__ import annotations
+
+from bot.services import case_notify, case_timers  # noqa: F401  (registers hooks/timers)
+from bot.services.case_core import CaseRefused, by_number, load
+from bot.services.case_intake import Intake, Source, edit, intake_group, intake_private, plus_one
+from bot.services.case_workflow import (
+    accept,
+    ack_whistle,
+    add_note,
+    add_reason,
+    close_duplicate,
+    escalate_by,
+    progress,
+    rate,
+    reclassify,
+    resolve,
+    transfer,
+    whistle,
+)
+
+__all__ = [
+    "CaseRefused", "Intake", "Source", "accept", "ack_whistle", "add_note", "add_reason",
+    "by_number", "close_duplicate", "edit", "escalate_by", "intake_group", "intake_private",
+    "load", "plus_one", "progress", "rate", "reclassify", "resolve", "transfer", "whistle",
+]

@@ -1,0 +1,133 @@
+"""Groups and organisation through the real bot over HTTP."""
+import socket
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.db.models import GroupChat, InboxUpdate, Role
+from bot.db.session import transaction
+from bot.services.orgfile import import_file
+from bot.world import World
+from tests.harness import sandbox, world  # noqa: F401
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
+
+
+async def load_org(world) -> None:
+    async with transaction(world.ctx.pool) as session:
+        await import_file(session, EXAMPLE)
+
+
+async def test_added_to_a_group_says_hello_and_warns_about_privacy(world):
+    liu = world.sb.add_user("刘书记", user_id=2001)
+    group = world.sb.add_group("东湖三网格", [liu], creator=liu)
+    hello = await world.sb.wait_for(group.id, lambda m: "/bind" in m.text)
+    warning = await world.sb.wait_for(group.id, lambda m: "setprivacy" in m.text)
+    assert "管理员" in warning.text and hello.message_id < warning.message_id
+    world.sb.set_bot_status(group, "administrator", by=liu)
+    ok = await world.sb.wait_for(group.id, lambda m: "管理员" in m.text)
+    assert "看到群里的发言" in ok.text
+
+
+async def test_no_privacy_warning_when_the_bot_can_read_everything(world):
+    world.sb.set_privacy(False)
+    liu = world.sb.add_user("刘书记", user_id=2001)
+    group = world.sb.add_group("东湖三网格", [liu], creator=liu)
+    await world.sb.wait_for(group.id, lambda m: "/bind" in m.text)
+    await world.settle()
+    assert not [m for m in world.sb.bot_messages(group.id) if "setprivacy" in m.text]
+
+
+async def test_organizer_binds_a_group_with_buttons(world):
+    await load_org(world)
+    liu = world.sb.add_user("刘书记", user_id=2001)
+    alice = world.sb.add_user("王阿姨")
+    group = world.sb.add_group("新居民群", [liu, alice], creator=liu, bot_is_admin=True)
+    alice.say(group, "/bind")
+    refused = await world.sb.wait_for(group.id, lambda m: "只有社区工作人员" in m.text)
+    assert refused
+    liu.say(group, "/bind")
+    menu = await world.sb.wait_for(group.id, lambda m: "请选择" in m.text)
+    assert menu.button_texts == ["东湖社区 · 第一网格", "东湖社区 · 第二网格"]
+    forged = world.sb.press(alice, menu, "东湖社区 · 第二网格")
+    assert "只有社区工作人员" in (await forged.text())
+    press = world.sb.press(liu, menu, "东湖社区 · 第二网格")
+    assert await press.text() == "已绑定"
+    await world.settle()
+    assert "已绑定到「东湖社区 · 第二网格」" in world.sb.messages(group.id)[-1].text
+    async with world.ctx.pool() as session:
+        bound = await session.scalar(select(GroupChat).where(GroupChat.chat_id == group.id))
+    assert bound.grid_id == 2
+
+
+async def test_organizer_makes_a_grid_worker_by_reply(world):
+    await load_org(world)
+    liu = world.sb.add_user("刘书记", user_id=2001)
+    zhao = world.sb.add_user("赵师傅", "zhao")
+    zhao.start_bot()
+    group = world.sb.add_group("东湖一网格居民群", [liu, zhao], creator=liu, bot_is_admin=True)
+    async with transaction(world.ctx.pool) as session:  # bind like /bind would
+        await session.execute(GroupChat.__table__.update()
+                              .where(GroupChat.chat_id == -1001001).values(chat_id=group.id))
+    hello = zhao.say(group, "大家好，我是新来的赵师傅")
+    liu.say(group, "/worker", reply_to=hello)
+    done = await world.sb.wait_for(group.id, lambda m: "网格员" in m.text and "赵师傅" in m.text)
+    assert "第一网格" in done.text
+    note = await world.sb.wait_for(zhao.id, lambda m: "/mycases" in m.text)
+    assert "第一网格" in note.text
+    zhao.say(zhao.id, "/whoami")
+    who = await world.sb.wait_for(zhao.id, lambda m: "身份" in m.text)
+    assert "网格员（东湖社区 · 第一网格）" in who.text
+    async with world.ctx.pool() as session:
+        roles = list(await session.scalars(select(Role).where(Role.role == "grid_worker")))
+    assert len(roles) == 4
+
+
+async def test_unknown_command_in_private_gets_help(world):
+    alice = world.sb.add_user("王阿姨")
+    alice.start_bot()
+    await world.sb.wait_for(alice.id)
+    alice.say(alice.id, "/fly_me_to_the_moon")
+    reply = await world.sb.wait_for(alice.id)
+    assert "没有这个命令" in reply.text and "/help" in reply.text
+
+
+async def test_malformed_update_is_kept_as_failed_and_the_bot_carries_on(world):
+    await world.app.inbox.store([{"update_id": 7, "message": {"text": "no chat, no date"}}])
+    alice = world.sb.add_user("王阿姨")
+    alice.start_bot()
+    assert "邻里" in (await world.sb.wait_for(alice.id)).text
+    await world.settle()
+    async with world.ctx.pool() as session:
+        row = await session.get(InboxUpdate, 7)
+    assert row.status == "failed" and "malformed" in row.error
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_webhook_round_trip_checks_the_secret(sandbox, settings, clock):
+    port = free_port()
+    hooked = settings.model_copy(update={
+        "webhook_url": f"http://127.0.0.1:{port}/telegram", "webhook_secret": "s3cret-token",
+        "webhook_host": "127.0.0.1", "webhook_port": port,
+    })
+    async with World.attach(sandbox, hooked, clock, mode="webhook") as w:
+        alice = w.sb.add_user("王阿姨")
+        alice.start_bot()
+        reply = await w.sb.wait_for(alice.id, timeout=10)
+        assert "邻里" in reply.text
+        deliveries = sandbox.webhook_deliveries
+        assert deliveries and all(d.status == 200 for d in deliveries)
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            bad = await http.post(f"http://127.0.0.1:{port}/telegram",
+                                  json={"update_id": 1, "message": {}},
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            assert bad.status == 401
+        async with w.ctx.pool() as session:
+            assert await session.get(InboxUpdate, 1) is None

@@ -1,0 +1,180 @@
+"""Unit tests per rule family of the default rules (nlp/rules/default.yaml)."""
+
+import pytest
+
+from nlp import Classification, Classifier, Place
+from nlp.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier.from_file()
+
+
+def lab(clf, text):
+    r = clf.classify(text)
+    return r.intent, r.category, r.urgency
+
+
+def test_result_is_frozen_dataclass(clf):
+    r = clf.classify("5号楼电梯又坏了!!!")
+    assert isinstance(r, Classification)
+    with pytest.raises(AttributeError):
+        r.intent = "chatter"  # type: ignore[misc]
+    assert r.matched and all(isinstance(m, str) for m in r.matched)
+    assert 0.0 <= r.confidence <= 1.0
+    assert r.place == Place(text="5号楼", building="5")
+
+
+# ---------------------------------------------------------------- intents
+
+@pytest.mark.parametrize("text", [
+    "建议在北门加装一个快递柜",
+    "能不能在广场边上多装几盏路灯?",
+    "希望物业能在车棚多建几个充电口",
+])
+def test_suggestion_cues(clf, text):
+    assert clf.classify(text).intent == "suggestion"
+
+
+@pytest.mark.parametrize("text", [
+    "请问物业费在哪里交?",
+    "下个月几号开始供暖?",
+    "装修需要办什么手续?要带什么材料",
+    "门禁卡坏了补办一张多少钱?",
+])
+def test_inquiry_cues(clf, text):
+    r = clf.classify(text)
+    assert (r.intent, r.category, r.urgency) == ("inquiry", "none", "normal")
+
+
+@pytest.mark.parametrize("text", [
+    "收到", "谢谢大家", "早上好", "+1", "👍👍", "[表情][微笑]",
+    "水果团购,需要的接龙", "出租:7栋1602,两室一厅,有意私聊",
+])
+def test_chatter_cues(clf, text):
+    assert lab(clf, text) == ("chatter", "none", "normal")
+
+
+def test_complaint_phrased_as_question(clf):
+    assert lab(clf, "楼道灯坏了一周了,有人管吗?") == ("complaint", "facilities", "normal")
+
+
+# ---------------------------------------------------------------- categories
+
+@pytest.mark.parametrize("text,category", [
+    ("楼道里堆满了杂物和垃圾,好几个月没人清", "sanitation"),
+    ("楼上装修电钻声吵死了,中午都不停", "noise"),
+    ("车乱停在路中间,进出都过不去", "parking"),
+    ("有人从四楼拉电线下来飞线充电", "ebike"),
+    ("小区门口一排摊贩占道经营,人行道都走不了", "street_order"),
+    ("电梯停运两天了,老人下不了楼", "elevator"),
+    ("家里水压太低,热水器都启动不了", "water"),
+    ("暖气片一点都不热,屋里才14度", "heating_gas"),
+    ("东区的路灯坏了一排,晚上黑漆漆的", "facilities"),
+    ("物业费年年涨,服务越来越差", "property"),
+    ("有人毁绿种菜,把草坪都挖了", "greenery"),
+    ("又有人高空抛物,差点砸到人", "safety"),
+    ("对门邻居把鞋柜放我家门口,说了几次还骂人", "neighbour"),
+    ("小区的宽带网速太慢了,运营商只有一家", "other"),
+])
+def test_each_category(clf, text, category):
+    r = clf.classify(text)
+    assert r.intent == "complaint", r.matched
+    assert r.category == category, r.matched
+
+
+def test_cooccurrence_rule(clf):
+    r = clf.classify("楼上天天晚上咚咚的")
+    assert r.category == "noise"
+    assert any("楼上" in m and "咚咚" in m for m in r.matched)
+
+
+# ---------------------------------------------------------------- tie-breaks (taxonomy)
+
+@pytest.mark.parametrize("text,category", [
+    ("消防通道被私家车堵死了,车主快来挪车", "parking"),
+    ("楼道里停着一辆电动车在充电", "ebike"),
+    ("楼上卫生间漏水,天花板一直滴水,麻烦物业联系一下", "water"),
+    ("楼上漏水把我家泡了,他家一分钱不肯赔", "neighbour"),
+    ("隔壁单元的狗半夜一直叫,根本睡不着", "noise"),
+    ("物业不管事,电梯坏了一个礼拜都没人修", "elevator"),
+    ("物业费一分不少收,前台态度还差", "property"),
+    ("暖气片漏水了,地板泡了", "heating_gas"),
+])
+def test_tie_breaks(clf, text, category):
+    assert clf.classify(text).category == category
+
+
+# ---------------------------------------------------------------- urgency
+
+@pytest.mark.parametrize("text", [
+    "有人被困在电梯里了,快联系维保!",
+    "楼道里一股燃气味,大家别开火",
+    "地下室电线冒烟了",
+    "楼下着火了,浓烟往上冒",
+    "配电箱漏电,滋滋冒火花",
+    "下水道反水,客厅都淹了",
+    "楼上掉下来的花盆把人砸伤了,流了很多血",
+])
+def test_urgent(clf, text):
+    r = clf.classify(text)
+    assert (r.intent, r.urgency) == ("complaint", "urgent"), r.matched
+
+
+@pytest.mark.parametrize("text", [
+    "楼下烧烤店的油烟太大了",
+    "上次电梯困人,这周又停了",
+    "燃气表打不着火,燃气公司电话占线",
+    "【温馨提示】闻到燃气味请立即开窗,不要开关电器",
+])
+def test_not_urgent(clf, text):
+    assert clf.classify(text).urgency == "normal"
+
+
+# ---------------------------------------------------------------- negation
+
+@pytest.mark.parametrize("text", [
+    "电梯已经修好了,谢谢",
+    "暖气已经热了,谢谢物业",
+    "昨天说的漏水已经解决了,打扰大家了",
+])
+def test_resolved_is_chatter(clf, text):
+    assert lab(clf, text) == ("chatter", "none", "normal")
+
+
+def test_not_fixed_is_still_complaint(clf):
+    assert clf.classify("电梯还是没修好,天天爬楼").intent == "complaint"
+
+
+def test_negated_category_word(clf):
+    r = clf.classify("不是说垃圾的事,是楼道灯一直不亮")
+    assert r.category == "facilities"
+    assert "negated: 垃圾" in r.matched
+
+
+def test_negated_complaint_word_is_chatter(clf):
+    assert clf.classify("不是投诉哈,就是觉得小区的花开得真好看").intent == "chatter"
+
+
+# ---------------------------------------------------------------- normalisation
+
+def test_traditional_input(clf):
+    assert lab(clf, "電梯又壞了，我家住18樓，爬不動了") == ("complaint", "elevator", "normal")
+    assert lab(clf, "樓道裡一股煤氣味，大家別開火！") == ("complaint", "heating_gas", "urgent")
+
+
+def test_fullwidth_input(clf):
+    assert normalize("ＫＴＶ唱到凌晨３点！！！") == "ktv唱到凌晨3点!"
+    assert lab(clf, "ＫＴＶ唱到凌晨３点！！！") == ("complaint", "noise", "normal")
+
+
+def test_normalize_collapses_and_strips():
+    assert normalize("吵死了啊啊啊啊!!!!!😡[表情]") == "吵死了啊啊!"
+    assert normalize("咚咚咚咚") == "咚咚"
+    assert normalize("1111号 3栋") == "1111号 3栋"  # digits untouched
+
+
+def test_empty_and_emoji_only(clf):
+    for t in ["", "   ", "🙏🙏", "[表情]"]:
+        assert clf.classify(t).intent == "chatter"
