@@ -22,6 +22,13 @@ MAX_ATTEMPTS = 3
 
 def chat_key(payload: dict[str, Any]) -> str:
     """Updates of one chat are handled in order; different chats in parallel."""
+    try:
+        return _chat_key(payload)
+    except (KeyError, TypeError, AttributeError):
+        return "other"  # malformed: validation will reject it
+
+
+def _chat_key(payload: dict[str, Any]) -> str:
     for key in ("message", "edited_message", "my_chat_member", "chat_member"):
         if key in payload:
             return f"c{payload[key]['chat']['id']}"

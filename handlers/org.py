@@ -68,9 +68,9 @@ def build_router() -> Router:
         ):
             await query.answer(T.NOT_ALLOWED if grid else T.BUTTON_UNKNOWN, show_alert=True)
             return
-        grid = await org.bind_group(session, message.chat.id, message.chat.title or "", grid.id)
+        where = await org.bind_group(session, message.chat.id, message.chat.title or "", grid.id)
         await query.answer(T.BIND_NOTICE)
-        await message.edit_text(T.BIND_DONE.format(community=grid.community.name, grid=grid.name))
+        await message.edit_text(T.BIND_DONE.format(where=where))
 
     @router.message(Command("worker"), GROUPS)
     async def make_worker(message: Message, command: CommandObject, session: AsyncSession,

@@ -2,6 +2,7 @@
 Every press re-reads the project and always answers the callback query."""
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from aiogram import Router
@@ -48,7 +49,7 @@ def build_router() -> Router:
             await query.answer(C.BUTTON_UNKNOWN, show_alert=True)
             return
         await query.answer()
-        await message.reply(T.JOIN_CHOOSE.format(id=project.id, title=project.title),
+        await message.reply(T.JOIN_CHOOSE.format(id=project.id, title=escape(project.title)),
                             reply_markup=project_render.join_keyboard(project.id))
 
     @router.callback_query(ProjPledge.filter())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from html import escape
 from typing import Any
 
 from aiogram import F, Router
@@ -40,7 +41,7 @@ def refusals(func: Handler) -> Handler:
         try:
             return await func(message, *args, **kwargs)
         except ProjectError as exc:
-            await message.reply(str(exc))
+            await message.reply(str(exc), parse_mode=None)
             return None
 
     return wrapper
@@ -121,7 +122,7 @@ def build_router() -> Router:
                                                   admin_ids=ctx.settings.admin_ids, now=now,
                                                   tz=ctx.tz)
         groups = await projects.linked_groups(session, project.id)
-        await message.answer(T.NEW_DONE.format(id=project.id, title=project.title,
+        await message.answer(T.NEW_DONE.format(id=project.id, title=escape(project.title),
                                                groups=len(groups)))
 
     @router.message(Command("project_update"))
@@ -145,7 +146,7 @@ def build_router() -> Router:
         try:
             entry = await projects.add_album_photo(session, person, message.media_group_id, photo)
         except ProjectError as exc:
-            await message.reply(str(exc))
+            await message.reply(str(exc), parse_mode=None)
             return
         if entry is None:
             raise SkipHandler  # not a project album: let the other features see it
@@ -161,7 +162,7 @@ def build_router() -> Router:
         added = await projects.add_milestone(session, project, person, parse_milestone(rest),
                                              admin_ids=ctx.settings.admin_ids, now=now, tz=ctx.tz)
         await message.reply(T.MILESTONE_ADDED.format(id=project.id, pos=added.position,
-                                                     title=added.title))
+                                                     title=escape(added.title)))
 
     @router.message(Command("project_stage"))
     @refusals
@@ -209,13 +210,13 @@ def build_router() -> Router:
         target = await _target(session, message, who)
         await projects.add_supervisor(session, project, person, target,
                                       admin_ids=ctx.settings.admin_ids)
-        await message.reply(T.SUPERVISOR_ADDED.format(name=target.name or who, id=project.id))
+        await message.reply(T.SUPERVISOR_ADDED.format(name=escape(target.name or who), id=project.id))
         if target.tg_id and target.started_bot and not target.blocked_bot:
             from bot import outbox
 
             await outbox.enqueue(session, target.tg_id, now=now, ref=f"project:{project.id}",
                                  text=T.SUPERVISOR_NOTIFY.format(id=project.id,
-                                                                 title=project.title))
+                                                                 title=escape(project.title)))
 
     @router.message(Command("pledge"))
     @refusals

@@ -49,6 +49,10 @@ def _fmt(w: float) -> str:
     return f"{w:+g}"
 
 
+def _tr(t: tuple) -> str:
+    return f"{t[0]} {_fmt(t[1])}"
+
+
 def _first_chars(node) -> frozenset[str] | None:
     """Characters one of which must occur in any text the regex matches
     (taken from its first mandatory element), or None if unknown.  Used only
@@ -115,7 +119,22 @@ class Engine:
         from re import _parser
 
         self.rules = rules
-        lits = rules.literals()
+        self.token_words = {
+            k[1:]
+            for g in rules.all_groups()
+            for k in (*g.keywords, *g.negative)
+            if k.startswith("=")
+        } | {
+            a[1:]
+            for g in rules.all_groups()
+            for co in g.cooccur
+            for slot in (*co.all, co.unless)
+            for a in slot
+            if a.startswith("=")
+        }
+        # token-only words are scanned as substrings too: jieba only needs to
+        # run when one of them occurs (a token is always a substring)
+        lits = rules.literals() | self.token_words
         buckets: dict[str, set[int]] = {}
         for x in lits:
             buckets.setdefault(x[0], set()).add(len(x))
@@ -146,6 +165,11 @@ class Engine:
             for gi, g in enumerate(self.groups)
             for co in g.cooccur
         ]
+        # a co-occurrence rule is only checked when a word of its first slot is present
+        self._co_index: dict[str, list[int]] = {}
+        for ci, (_gi, _co, slots, _un) in enumerate(self._cooccur):
+            for a in slots[0]:
+                self._co_index.setdefault(a, []).append(ci)
         self._patterns = []
         for gi, g in enumerate(self.groups):
             for rx, w, src in g.patterns:
@@ -154,19 +178,6 @@ class Engine:
                 except Exception:  # noqa: BLE001
                     req = None
                 self._patterns.append((gi, rx, w, src, req))
-        self.token_words = {
-            k[1:]
-            for g in self.groups
-            for k in (*g.keywords, *g.negative)
-            if k.startswith("=")
-        } | {
-            a[1:]
-            for g in self.groups
-            for co in g.cooccur
-            for slot in (*co.all, co.unless)
-            for a in slot
-            if a.startswith("=")
-        }
         self._negators = tuple(rules.negators)
         self._negatable = set()
         for g in rules.categories.values():
@@ -192,45 +203,58 @@ class Engine:
         return [pos + len(n) for n in self._negators for pos in hits.get(n, ())]
 
     def score_all(
-        self, text: str, present: set[str], trace: bool
-    ) -> tuple[list[float], list[list[str]]]:
-        """Scores of every group given the set of present keys."""
+        self, text: str, present: set[str]
+    ) -> tuple[list[float], list[list[tuple]]]:
+        """Scores of every group given the set of present keys.  The trace of
+        each group is a list of raw tuples, formatted only when shown."""
         n = len(self.groups)
         scores = [0.0] * n
-        traces: list[list[str]] = [[] for _ in range(n)]
+        traces: list[list[tuple]] = [[] for _ in range(n)]
         shadow = self._shadow
+        kw_index, neg_index, co_index = self._kw_index, self._neg_index, self._co_index
+        cands: set[int] = set()
         for key in present:
-            for gi, k, w in self._kw_index.get(key, ()):
+            for gi, k, w in kw_index.get(key, ()):
                 longer = shadow.get((gi, k))
                 if longer and not present.isdisjoint(longer):
                     continue
                 scores[gi] += w
-                if trace:
-                    traces[gi].append(f"{k} {_fmt(w)}")
-            for gi, k, w in self._neg_index.get(key, ()):
+                traces[gi].append((k, w))
+            for gi, k, w in neg_index.get(key, ()):
                 scores[gi] -= w
-                if trace:
-                    traces[gi].append(f"not {k} {_fmt(-w)}")
-        for gi, co, slots, unless in self._cooccur:
+                traces[gi].append(("not " + k, -w))
+            c = co_index.get(key)
+            if c:
+                cands.update(c)
+        for ci in cands:
+            gi, co, slots, unless = self._cooccur[ci]
             if all(not present.isdisjoint(s) for s in slots) and present.isdisjoint(unless):
                 scores[gi] += co.weight
-                if trace:
-                    traces[gi].append(f"{co.label} {_fmt(co.weight)}")
+                traces[gi].append((co.label, co.weight))
         chars = set(text)
         for gi, rx, w, src, req in self._patterns:
             if req is not None and req.isdisjoint(chars):
                 continue
             if rx.search(text):
                 scores[gi] += w
-                if trace:
-                    traces[gi].append(f"/{src}/ {_fmt(w)}")
+                traces[gi].append(("/" + src + "/", w))
         return scores, traces
 
 
 class Classifier:
     """Thread-safe holder of the active rules; ``reload`` keeps the last good ones."""
 
-    def __init__(self, rules: CompiledRules, tokenizer: DomainTokenizer | None = None) -> None:
+    def __init__(
+        self,
+        rules: CompiledRules,
+        tokenizer: DomainTokenizer | None = None,
+        *,
+        always_tokenize: bool = False,
+    ) -> None:
+        """``always_tokenize=False`` (default) runs jieba only when the text
+        contains a token-only rule word (``=word``) as a substring, which is
+        the only time the tokens can change the result."""
+        self.always_tokenize = always_tokenize
         self._tokenizer = tokenizer or get_tokenizer()
         self._engine = Engine(rules)
         self._lock = threading.Lock()
@@ -291,11 +315,9 @@ class Classifier:
                 ):
                     present.discard(w)
                     matched.append(f"negated: {w}")
-        if eng.token_words:
+        if self.always_tokenize or not eng.token_words.isdisjoint(hits):
             present.update("=" + t for t in self._tokenizer.cut(norm) if t in eng.token_words)
-        else:
-            self._tokenizer.cut(norm)
-        scores, traces = eng.score_all(norm, present, True)
+        scores, traces = eng.score_all(norm, present)
         gi = eng._gid
 
         # categories
@@ -325,14 +347,23 @@ class Classifier:
 
         # intents
         iscore = {i: scores[gi[id(rules.intents[i])]] for i in INTENTS}
-        itr = {i: [f"intent {i}: {t}" for t in traces[gi[id(rules.intents[i])]]] for i in INTENTS}
+        itr = {i: [f"intent {i}: {_tr(t)}" for t in traces[gi[id(rules.intents[i])]]] for i in INTENTS}
         resolved = scores[gi[id(rules.resolved)]]
         if resolved > 0:
             iscore["chatter"] += resolved
             iscore["complaint"] -= resolved
-            itr["chatter"].extend(f"resolved: {t}" for t in traces[gi[id(rules.resolved)]])
+            itr["chatter"].extend(f"resolved: {_tr(t)}" for t in traces[gi[id(rules.resolved)]])
+        own_complaint = iscore["complaint"]  # the complaint's own cues, before evidence
         if best_cat != "none":
             bonus = min(best_cs, st.category_cap) * st.category_to_complaint
+            if (
+                st.topic_only_factor != 1.0
+                and own_complaint <= 0
+                and max(iscore["inquiry"], iscore["suggestion"]) >= st.min_intent_score
+            ):
+                # a question or proposal *about* a topic ("充电桩怎么收费") names the
+                # topic without reporting a problem: its words count for less
+                bonus *= st.topic_only_factor
             iscore["complaint"] += bonus
             itr["complaint"].append(f"intent complaint: category evidence {_fmt(bonus)}")
         us = scores[gi[id(rules.urgency)]]
@@ -358,13 +389,13 @@ class Classifier:
             else:
                 category = best_cat
                 g = rules.categories[best_cat]
-                matched.extend(f"category {best_cat}: {t}" for t in traces[gi[id(g)]])
+                matched.extend(f"category {best_cat}: {_tr(t)}" for t in traces[gi[id(g)]])
                 matched.extend(f"category {best_cat}: {t}" for t in cat_extra.get(best_cat, ()))
                 runner = max((v for c, v in cat_scores.items() if c != best_cat), default=0.0)
                 conf *= 1.0 / (1.0 + math.exp(-(best_cs - runner)))
         if intent == "complaint" and us >= st.urgent_threshold and resolved <= 0:
             urgency = "urgent"
-            matched.extend(f"urgent: {t}" for t in traces[gi[id(rules.urgency)]])
+            matched.extend(f"urgent: {_tr(t)}" for t in traces[gi[id(rules.urgency)]])
         return Classification(intent, category, urgency, round(conf, 3), place, tuple(matched))
 
     def scores(self, text: str) -> dict[str, float]:
@@ -373,5 +404,5 @@ class Classifier:
         norm = normalize(text)
         present = set(eng.find(norm))
         present.update("=" + t for t in self._tokenizer.cut(norm) if t in eng.token_words)
-        scores, _ = eng.score_all(norm, present, False)
+        scores, _ = eng.score_all(norm, present)
         return {g.name: v for g, v in zip(eng.groups, scores)}

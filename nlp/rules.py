@@ -108,6 +108,7 @@ class Settings:
     min_intent_score: float = 0.5
     first_mention_bonus: float = 0.5
     urgency_to_complaint: float = 0.5
+    topic_only_factor: float = 1.0
 
 
 @dataclass
@@ -377,6 +378,7 @@ _SETTINGS_FIELDS = {
     "min_intent_score": float,
     "first_mention_bonus": float,
     "urgency_to_complaint": float,
+    "topic_only_factor": float,
 }
 
 

@@ -83,7 +83,7 @@ def _derived_dictionary() -> Path:
                 if len(parts) == 1:
                     parts.append("1000")
                 lines.append(" ".join(parts) + "\n")
-        tmp = out.with_suffix(".tmp")
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text("".join(lines), encoding="utf-8")
         tmp.replace(out)  # atomic: concurrent starters never see half a file
     return out
@@ -93,12 +93,19 @@ class DomainTokenizer:
     """Wraps one initialised ``jieba.Tokenizer`` with the domain dictionary."""
 
     def __init__(self, extra_words: tuple[str, ...] = ()) -> None:
-        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict..." chatter
         d = _derived_dictionary()
         tok = jieba.Tokenizer(dictionary=str(d))
         tok.tmp_dir = str(d.parent)
         tok.cache_file = d.stem + ".cache"
-        tok.initialize()
+        # silence jieba's "Building prefix dict..." DEBUG lines on stderr for
+        # the duration of our own initialisation only, then restore its level
+        log = jieba.default_logger
+        level = log.level
+        log.setLevel(max(level, logging.WARNING))
+        try:
+            tok.initialize()
+        finally:
+            log.setLevel(level)
         for w in extra_words:
             if w and not tok.FREQ.get(w):
                 tok.add_word(w)  # instance method: affects this tokenizer only

@@ -2,6 +2,7 @@
 import socket
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.db.models import GroupChat, InboxUpdate, Role
@@ -76,7 +77,7 @@ async def test_organizer_makes_a_grid_worker_by_reply(world):
     note = await world.sb.wait_for(zhao.id, lambda m: "/mycases" in m.text)
     assert "第一网格" in note.text
     zhao.say(zhao.id, "/whoami")
-    who = await world.sb.wait_for(zhao.id, lambda m: "身份" in m.text)
+    who = await world.sb.wait_for(zhao.id, lambda m: "（ID" in m.text)
     assert "网格员（东湖社区 · 第一网格）" in who.text
     async with world.ctx.pool() as session:
         roles = list(await session.scalars(select(Role).where(Role.role == "grid_worker")))
@@ -112,7 +113,7 @@ def free_port() -> int:
 async def test_webhook_round_trip_checks_the_secret(sandbox, settings, clock):
     port = free_port()
     hooked = settings.model_copy(update={
-        "webhook_url": f"http://127.0.0.1:{port}/telegram", "webhook_secret": "s3cret-token",
+        "webhook_url": f"http://127.0.0.1:{port}/telegram", "webhook_secret": SecretStr("s3cret-token"),
         "webhook_host": "127.0.0.1", "webhook_port": port,
     })
     async with World.attach(sandbox, hooked, clock, mode="webhook") as w:

@@ -100,3 +100,10 @@ def test_regression_set_scores(clf):
     assert res["urgent_recall"] >= 0.95
     assert res["urgent_precision"] >= 0.85
     assert res["place_accuracy"] >= 0.98
+
+
+def test_lazy_tokenisation_changes_nothing(clf):
+    eager = Classifier(clf.rules, always_tokenize=True)
+    for r in load_labelled(DATA):
+        a, b = clf.classify(r["text"]), eager.classify(r["text"])
+        assert (a.intent, a.category, a.urgency, a.matched) == (b.intent, b.category, b.urgency, b.matched)

@@ -10,17 +10,19 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.db.models import Case, CaseEvent, Person
+from bot.services import evaluation
 from bot.services.case_mask import mask
 from bot.taxonomy import CATEGORIES, URGENCY, category_name
 from bot.texts import cases as T
 from handlers.case_callbacks import Act, CaseBtn, CasePick, CaseRate, WhistleAck
 
 EXCERPT = 300
-RATINGS = ("satisfied", "basic", "unsatisfied")  # CaseRate.v - 1
+_SATISFACTION = evaluation.preset("satisfaction")
+RATINGS = tuple(_SATISFACTION.slugs)  # CaseRate.v - 1: satisfied, basic, unsatisfied
 
 
 def rating_label(slug: str | None) -> str:
-    return T.RATING.get(slug or "", slug or "")
+    return {c.slug: c.text for c in _SATISFACTION.choices}.get(slug or "", slug or "")
 
 
 def when(dt: datetime | None, tz: ZoneInfo) -> str:

@@ -348,3 +348,24 @@ async def add_note(session: AsyncSession, ctx: AppContext, case_id: int, person:
     case = await _organizer_case(session, ctx, case_id, person)
     await core.event(session, ctx, case, "note", now, actor=person, text=_note(text))
     return case
+
+
+async def check(session: AsyncSession, ctx: AppContext, case_id: int, person: Person,
+                what: str) -> Case:
+    """The rights/state check of an action before asking for its input
+    (what: "handle" progress/resolve/whistle, "transfer", "organize")."""
+    case, rights = await _get(session, ctx, case_id, person)
+    if what == "organize":
+        if not rights.organizer:
+            raise Refused(TC.NOT_ALLOWED)
+        _need_status(case, OPEN, ACCEPTED, RESOLVED)
+        return case
+    if what == "transfer":
+        _need_status(case, *ACTIVE)
+        if not (rights.can_handle or (case.status == OPEN and case.assignee_id == person.id)):
+            raise Refused(T.NO_RIGHT)
+        return case
+    _need_status(case, ACCEPTED)
+    if not rights.can_handle:
+        raise Refused(T.NO_RIGHT)
+    return case

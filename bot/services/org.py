@@ -170,13 +170,17 @@ async def remember_group(session: AsyncSession, chat_id: int, title: str) -> Gro
     return group
 
 
-async def bind_group(session: AsyncSession, chat_id: int, title: str, grid_id: int) -> Grid:
+async def bind_group(session: AsyncSession, chat_id: int, title: str, grid_id: int) -> str:
+    """Bind the group to the grid; returns "community · grid" for the confirmation."""
     group = await remember_group(session, chat_id, title)
-    grid = await session.get(Grid, grid_id, options=[selectinload(Grid.community)])
-    if grid is None:
+    row = (await session.execute(
+        select(Community.name, Grid.name).join(Grid, Grid.community_id == Community.id)
+        .where(Grid.id == grid_id)
+    )).one_or_none()
+    if row is None:
         raise LookupError(grid_id)
-    group.grid_id = grid.id
-    return grid
+    group.grid_id = grid_id
+    return f"{row[0]} · {row[1]}"
 
 
 async def grids_for(session: AsyncSession, community_ids: list[int]) -> list[Grid]:

@@ -10,7 +10,7 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.db.models.projects import DONE, PLEDGE_KINDS, STAGES, Milestone, Project, ProjectUpdate
+from bot.db.models.projects import ACTIVE, DONE, PLEDGE_KINDS, STAGES, Milestone, Project, ProjectUpdate
 from bot.texts import projects as T
 from handlers.project_callbacks import ProjFollow, ProjJoin, ProjPledge
 
@@ -68,8 +68,8 @@ def next_line(project: Project) -> str | None:
 def post_text(project: Project, change: str, author: str | None = None) -> str:
     """The group post: title, stage, progress bar, what changed, next milestone."""
     lines = header(project)
-    lines.append(T.CHANGE_LINE.format(text=change))
-    if (nl := next_line(project)) is not None and project.stage not in ("closed", "shelved"):
+    lines.append(T.CHANGE_LINE.format(text=escape(change)))
+    if (nl := next_line(project)) is not None and project.stage in ACTIVE:
         lines.append(nl)
     if author:
         lines.append(T.BY_LINE.format(name=escape(author)))
@@ -155,22 +155,29 @@ def digest_text(items: list[tuple[Project, str]]) -> str:
     return "\n".join(lines)
 
 
+def _safe_cut(line: str, cut: int) -> int:
+    """Move a cut back so it does not fall inside an HTML entity like &amp;."""
+    amp = line.rfind("&", 0, cut)
+    if amp != -1 and ";" not in line[amp:cut] and ";" in line[cut:cut + 8]:
+        return amp
+    return cut
+
+
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut at line ends where possible, never inside an HTML entity; each part <= limit."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # one very long line: hard cut
-            cut = limit - len(current) - (1 if current else 0)
+        while len(line) > limit:  # one very long line: hard cuts
+            room = limit - len(current) - (1 if current else 0)
+            cut = _safe_cut(line, room) if room > 0 else 0
+            if cut <= 0 and not current:
+                cut = limit
             if cut <= 0:
                 parts.append(current)
                 current = ""
                 continue
-            amp = line.rfind("&", 0, cut)
-            if amp != -1 and ";" not in line[amp:cut]:
-                cut = amp or cut
-            current = f"{current}\n{line[:cut]}" if current else line[:cut]
-            parts.append(current)
+            parts.append(f"{current}\n{line[:cut]}" if current else line[:cut])
             current, line = "", line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:

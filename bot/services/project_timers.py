@@ -4,6 +4,7 @@ schedules its next week when it fires)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,7 +59,7 @@ async def stale_reminder(session: AsyncSession, timer: Timer, ctx: AppContext) -
         await outbox.enqueue(
             session, person.tg_id, now=now, not_before=_after_quiet(ctx, now),
             ref=project_ref(project.id), dedupe_key=f"prj:{project.id}:stale:{timer.id}:{person.id}",
-            text=T.STALE_REMINDER.format(id=project.id, title=project.title, days=idle),
+            text=T.STALE_REMINDER.format(id=project.id, title=escape(project.title), days=idle),
         )
     await reschedule(session, STALE, timer.ref, now + timedelta(days=days))  # remind again later
 
@@ -72,8 +73,8 @@ async def milestone_overdue(session: AsyncSession, timer: Timer, ctx: AppContext
     project = await session.get(Project, milestone.project_id)
     if project is None or project.stage not in ACTIVE:
         return
-    text = T.MILESTONE_OVERDUE.format(id=project.id, title=project.title,
-                                      milestone=milestone.title, date=milestone.due_date)
+    text = T.MILESTONE_OVERDUE.format(id=project.id, title=escape(project.title),
+                                      milestone=escape(milestone.title), date=milestone.due_date)
     await notify_groups(session, project.id, text, now=now, key=f"prj:ms:{milestone.id}",
                         not_before=_after_quiet(ctx, now))
 
@@ -94,7 +95,7 @@ async def weekly_digest(session: AsyncSession, timer: Timer, ctx: AppContext) ->
     for project in projects:
         last = await session.scalar(
             select(ProjectUpdate).where(ProjectUpdate.project_id == project.id,
-                                        ProjectUpdate.at > since, ProjectUpdate.at <= until)
+                                        ProjectUpdate.at >= since, ProjectUpdate.at < until)
             .order_by(ProjectUpdate.at.desc(), ProjectUpdate.id.desc()).limit(1)
         )
         if last is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -214,7 +215,8 @@ async def create_from_case(session: AsyncSession, case: Case, *, title: str,
                 await outbox.enqueue(session, reporter.tg_id, now=now, ref=f"project:{project.id}",
                                      dedupe_key=f"prj:{project.id}:fromcase",
                                      text=T.FROM_CASE_NOTIFY.format(
-                                         number=case.number, id=project.id, title=project.title))
+                                         number=escape(case.number), id=project.id,
+                                         title=escape(project.title)))
     return project
 
 

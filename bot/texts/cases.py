@@ -3,7 +3,6 @@
 STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价", "closed": "已办结"}
 LEVEL = {"grid": "网格", "community": "社区", "street": "街道"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
-RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复工单"}
 URGENT_MARK = "🚨紧急"
 
@@ -182,3 +181,7 @@ REPORT_EXPIRED = "报事已超时或已完成，请重新发送 /report。"
 EVENT["reason"] = "居民意见：{text}"
 UNSAT_REASON_OWNER = "💬 工单 {number} 居民的不满意原因：{text}"
 EVENT["reminded"] = "已提醒负责人"
+DEFAULT_RESOLVE_NOTE = "已处理完毕"
+REOPENED_IN_GROUP = "已收到，工单已重新打开交回原负责人办理。"
+PRIVATE_HINT = "需要报事请发送 /report；查看工单进度请发送 /case 工单编号。"
+CASE_ALREADY = "这条消息已登记为工单 {number}。"

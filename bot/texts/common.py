@@ -18,6 +18,7 @@ HELP_RESIDENT = [
     "直接在群里描述问题 — 自动登记工单",
     "/report — 私聊报事（文字+照片）",
     "/case 编号 — 查看工单进度",
+    "/projects — 社区项目；/project 编号 — 项目详情与进展",
     "/whoami — 查看我的身份",
 ]
 HELP_WORKER = ["/mycases — 我负责的工单（超时的在前）"]
@@ -25,6 +26,7 @@ HELP_ORGANIZER = [
     "/bind — 在群里发送，把群绑定到网格",
     "/worker — 回复某人的消息或 /worker @用户名，设为网格员",
     "/cases — 工单列表（可筛选）",
+    "/project_new、/project_update、/project_stage — 新建项目、发布进展、推进阶段",
     "/reload_rules — 重新加载分类规则",
 ]
 ROLES_NONE = "居民"
@@ -46,7 +48,7 @@ PRIVACY_OK = "✅ 我已是管理员，可以看到群里的发言了。"
 
 BIND_CHOOSE = "请选择本群所属的网格："
 BIND_NO_GRIDS = "还没有可绑定的网格。请先用 `linli org import` 导入组织架构。"
-BIND_DONE = "✅ 本群已绑定到「{community} · {grid}」。居民反映的问题将交给该网格的网格员处理。"
+BIND_DONE = "✅ 本群已绑定到「{where}」。居民反映的问题将交给该网格的网格员处理。"
 BIND_NOTICE = "已绑定"
 
 WORKER_HOW = "用法：回复某人的消息发送 /worker，或发送 /worker @用户名。"

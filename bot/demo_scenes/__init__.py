@@ -1,0 +1,2 @@
+"""Scenes of `linli demo`, played in this order; each is `async def scene(demo)`."""
+SCENES = ["setup", "cases", "projects", "polls", "reports"]

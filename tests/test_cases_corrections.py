@@ -1,0 +1,20 @@
+"""Reclassification feeds `linli nlp suggest`."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.context import AppContext
+from bot.services import cases
+from bot.services.corrections import print_suggestions
+from tests.test_cases_fixtures import World, act, classifier, say, world  # noqa: F401
+
+
+async def test_corrections_suggest_words(ctx: AppContext, world: World, engine: AsyncEngine) -> None:
+    for i in range(3):
+        got = await say(ctx, world.resident, f"{i + 1}号楼的鸽子笼天天往下掉羽毛，太脏了", 10 + i)
+        await act(ctx, cases.reclassify, got.case.id, who=world.organizer, category="greenery")
+    out = io.StringIO()
+    assert await print_suggestions(engine, ctx.settings, out, classifier()) == 0
+    assert "greenery:" in out.getvalue()
