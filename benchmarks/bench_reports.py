@@ -157,7 +157,8 @@ def main() -> int:
         kind = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
         print(f"{kind}: {url}")
         asyncio.run(bench_stats(url, args.repeat))
-        bench_export(url, args.export_cases)
+        if args.export_cases > 0:
+            bench_export(url, args.export_cases)
     return 0
 
 

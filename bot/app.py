@@ -71,6 +71,7 @@ class App:
     sender: Sender
     scheduler: Any
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _sender_task: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -89,8 +90,8 @@ class App:
     async def start(self) -> None:
         """Background parts: inbox worker (resumes unfinished updates), sender, scheduler."""
         await commands.publish(self.ctx, self.bot)
-        self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"),
-                        asyncio.create_task(self.sender.run(), name="sender")]
+        self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
+        self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"), self._sender_task]
         self.scheduler.start()
 
     async def stop(self) -> None:
@@ -102,7 +103,7 @@ class App:
             self.scheduler.shutdown(wait=False)
         self.sender.stop()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(self._tasks[1]), timeout=10)
+            await asyncio.wait_for(asyncio.shield(self._sender_task), timeout=10)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

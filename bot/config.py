@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
-TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,64}$")
+TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,80}$")
 
 
 class Settings(BaseSettings):

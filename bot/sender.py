@@ -81,6 +81,7 @@ class Sender:
         retry delays); returns how many such messages are still unsent."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        self._stopping.clear()  # an explicit flush (at shutdown too) sends
         while True:
             wait = await self.send_due()
             horizon = self.ctx.clock.now() + timedelta(seconds=max(deadline - loop.time(), 0))
@@ -98,26 +99,27 @@ class Sender:
                 )
             ) or 0
 
-    async def send_due(self, batch: int = 100) -> float:
+    async def send_due(self, batch: int = 500) -> float:
         """One pass over due rows; returns seconds until the pacer allows more."""
         async with self.ctx.pool() as session:
             rows = list(
                 await session.scalars(
                     select(OutboxMessage)
-                    .where(
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.not_before <= self.ctx.clock.now(),
-                    )
+                    .where(OutboxMessage.status == "pending")
                     .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
                     .limit(batch)
                 )
             )
         busy: set[int] = set()  # chats whose earlier message is still waiting
         next_wait = 1.0
+        now = self.ctx.clock.now()
         for row in rows:
             if self._stopping.is_set():
                 break
             if row.chat_id in busy:
+                continue
+            if row.not_before > now:  # retrying later or quiet hours: keep chat order
+                busy.add(row.chat_id)
                 continue
             wait = self.pacer.wait_time(row.chat_id)
             if wait > 0:

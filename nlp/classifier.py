@@ -178,6 +178,18 @@ class Engine:
                 except Exception:  # noqa: BLE001
                     req = None
                 self._patterns.append((gi, rx, w, src, req))
+        # regexes indexed by the characters they need: only the candidates whose
+        # required characters occur in the text are tried (cost follows the text)
+        self._pat_always: tuple[int, ...] = tuple(
+            i for i, p in enumerate(self._patterns) if p[4] is None
+        )
+        self._pat_by_char: dict[str, tuple[int, ...]] = {}
+        tmp: dict[str, list[int]] = {}
+        for i, p in enumerate(self._patterns):
+            if p[4] is not None:
+                for ch in p[4]:
+                    tmp.setdefault(ch, []).append(i)
+        self._pat_by_char = {ch: tuple(v) for ch, v in tmp.items()}
         self._negators = tuple(rules.negators)
         self._negatable = set()
         for g in rules.categories.values():
@@ -231,10 +243,15 @@ class Engine:
             if all(not present.isdisjoint(s) for s in slots) and present.isdisjoint(unless):
                 scores[gi] += co.weight
                 traces[gi].append((co.label, co.weight))
-        chars = set(text)
-        for gi, rx, w, src, req in self._patterns:
-            if req is not None and req.isdisjoint(chars):
-                continue
+        by_char = self._pat_by_char
+        cand_p = set(self._pat_always)
+        for ch in set(text):
+            ps = by_char.get(ch)
+            if ps:
+                cand_p.update(ps)
+        patterns = self._patterns
+        for pi in sorted(cand_p):
+            gi, rx, w, src, _req = patterns[pi]
             if rx.search(text):
                 scores[gi] += w
                 traces[gi].append(("/" + src + "/", w))
@@ -359,6 +376,7 @@ class Classifier:
             if (
                 st.topic_only_factor != 1.0
                 and own_complaint <= 0
+                and scores[gi[id(rules.urgency)]] <= 0  # a hazard is always a problem
                 and max(iscore["inquiry"], iscore["suggestion"]) >= st.min_intent_score
             ):
                 # a question or proposal *about* a topic ("充电桩怎么收费") names the

@@ -9,7 +9,9 @@ async def scene(demo: Any) -> None:
     group = demo.groups["一网格群"]
     wang, li, chen = demo.users["王阿姨"], demo.users["李师傅"], demo.users["陈大爷"]
     zhang, liu = demo.users["张网格员"], demo.users["刘书记"]
+    zhou = demo.users["周网格员"]
     wang.start_bot()
+    zhou.start_bot()
     await demo.settle()
 
     demo.narrate("王阿姨在群里反映楼道灯坏了（电话号码会被自动隐藏）")
@@ -32,7 +34,7 @@ async def scene(demo: Any) -> None:
     demo.sb.send_photo(zhang, zhang.id, caption="已更换3号楼2单元全部楼道灯")
     await demo.settle()
 
-    demo.narrate("王阿姨收到前后对比照片并评价（凡结果必由群众评价收官）")
+    demo.narrate("王阿姨收到整改后照片并评价（凡结果必由群众评价收官）")
     rate = demo.last_bot_message(wang.id, "请您评价")
     await demo.press(wang, rate, "满意")
 
@@ -40,14 +42,13 @@ async def scene(demo: Any) -> None:
     demo.say(chen, group, "5号楼门口的路面塌了个坑，晚上容易摔跤")
     await demo.settle()
     await demo.advance(hours=2, minutes=1)
-    demo.narrate("超时自动上报到社区，刘书记改派给周网格员")
+    demo.narrate("超时自动上报到社区（陈大爷在群里收到进展），刘书记改派给张网格员")
     alert = demo.last_bot_message(liu.id, "超时未受理")
     await demo.press(liu, alert, "改派")
     choose = demo.last_bot_message(liu.id, "改派给谁")
-    await demo.press(liu, choose, "周网格员")
-    zhou = demo.users["周网格员"]
-    zhou.start_bot()
-    await demo.settle()
-    liu.say(liu.id, "/cases 超时")
-    await demo.settle()
+    await demo.press(liu, choose, "张网格员")
+    await demo.press(zhang, demo.last_bot_message(zhang.id, "改派给您"), "接单")
     await demo.advance(minutes=10)
+    demo.narrate("刘书记查看工单列表")
+    liu.say(liu.id, "/cases")
+    await demo.settle()

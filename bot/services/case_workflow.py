@@ -142,7 +142,7 @@ async def transfer(session: AsyncSession, ctx: AppContext, case_id: int, person:
     text = (T.ASSIGNED_TO_YOU.format(number=case.number) if by_organizer else
             T.TRANSFERRED_TO_YOU.format(name=R.name_of(person), number=case.number))
     reporter = await core.person(session, case.reporter_id)
-    owner_card = R.staff_card(case, reporter, None, now, ctx.tz)
+    owner_card = R.staff_card(case, reporter, target, now, ctx.tz)
     await notify.to_person(session, target, text + "\n\n" + owner_card, now, case=case,
                            kb=R.staff_keyboard(case))
     return case

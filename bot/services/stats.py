@@ -9,6 +9,7 @@ in docs/reports.md; keep the two in step.
 from __future__ import annotations
 
 import statistics
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,10 +20,13 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Case
-from bot.db.models.cases import CLOSED, OPEN, RESOLVED, ACCEPTED
+from bot.db.models.cases import ACCEPTED, CLOSED, OPEN, RESOLVED
+from bot.services import evaluation
 
 DUPLICATE = "duplicate"
-SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
+# Rating slugs as bot.services.evaluation defines them (满意 / 基本满意 / 不满意).
+SATISFIED, BASIC, UNSATISFIED = evaluation.SATISFACTION.slugs
+assert (SATISFIED, BASIC) == evaluation.SATISFIED_SLUGS
 TOP_N = 5
 
 
@@ -276,14 +280,12 @@ async def _top(session: AsyncSession, col: Any, base: list[ColumnElement[bool]],
 
 
 async def _extras(session: AsyncSession, out: Figures) -> None:
-    """Projects and polls figures, from their services once those exist."""
-    import importlib
-
+    """Projects and polls lines, from `report_summary(session, community_id, start, end)`
+    in bot.services.projects / bot.services.polls once they provide one. Only modules
+    already loaded are asked (the app loads every service at start), so a /stats call
+    never pays for importing them."""
     for area in ("projects", "polls"):
-        try:
-            module = importlib.import_module(f"bot.services.{area}")
-        except ModuleNotFoundError:
-            continue
+        module = sys.modules.get(f"bot.services.{area}")
         summarise = getattr(module, "report_summary", None)
         if summarise is not None:
             out.extras[area] = await summarise(session, out.scope.community_id,
