@@ -23,10 +23,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db import migrate
-from bot.db.session import create_engine, create_session_factory
+from bot.db.session import create_engine, create_session_factory, transaction
 from bot.inbox import Inbox
 from bot.middlewares import DbSessionMiddleware
 from bot.sender import Sender
+from bot.services.reports import ensure_report_timers
 from handlers import build_root_router
 from scheduler.setup import build_scheduler
 
@@ -90,6 +91,8 @@ class App:
     async def start(self) -> None:
         """Background parts: inbox worker (resumes unfinished updates), sender, scheduler."""
         await commands.publish(self.ctx, self.bot)
+        async with transaction(self.ctx.pool) as session:
+            await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
         self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"), self._sender_task]
         self.scheduler.start()

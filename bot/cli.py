@@ -65,13 +65,17 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_org_import(args: argparse.Namespace) -> int:
     from bot.db import migrate
     from bot.db.session import create_session_factory, transaction
+    from bot.clock import Clock
     from bot.services.orgfile import OrgFileError, import_file
+    from bot.services.reports import ensure_report_timers
 
     async def go(engine: Any) -> int:
         await migrate.upgrade(engine)
         try:
             async with transaction(create_session_factory(engine)) as session:
                 summary = await import_file(session, args.file)
+                settings = _settings()
+                await ensure_report_timers(session, Clock().now(), settings.tz)
         except OrgFileError as exc:
             print(f"组织架构文件有错误，未导入任何内容 / nothing imported:\n{exc}", file=sys.stderr)
             return 1
@@ -157,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet = args.command in {"demo", "classify", "nlp", "export"}
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     return int(args.func(args) or 0)
 
 

@@ -67,21 +67,12 @@ async def _force_from_reply(message: Message, session: AsyncSession, ctx: AppCon
 
 
 def build_router() -> Router:
-    """Staff commands, then buttons and private inputs, then intake, then the catch-all
-    for unknown buttons (a router's own handlers run before its children's)."""
+    """Staff commands, then buttons and private inputs, then intake (unknown buttons
+    are answered by handlers.fallback)."""
     root = Router(name=__name__)
     root.include_router(case_staff.build_router())
     root.include_router(case_buttons.build_router())
     root.include_router(_intake_router())
-    tail = Router(name=f"{__name__}.tail")
-
-    @tail.callback_query()
-    async def unknown_button(query: CallbackQuery) -> None:
-        """Forged, foreign or outdated callback data: always answered, nothing changes.
-        (Every router before this one had its chance; only handlers.fallback follows.)"""
-        await refuse(query, TC.BUTTON_UNKNOWN)
-
-    root.include_router(tail)
     return root
 
 

@@ -1,6 +1,6 @@
-"""Last router: unknown commands in private chats get a helpful answer."""
+"""Last router: unknown commands in private chats and unknown buttons get an answer."""
 from aiogram import F, Router
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.texts import common as T
 
@@ -11,5 +11,10 @@ def build_router() -> Router:
     @router.message(F.chat.type == "private", F.text.startswith("/"))
     async def unknown_command(message: Message) -> None:
         await message.answer(T.UNKNOWN_COMMAND)
+
+    @router.callback_query()
+    async def unknown_button(query: CallbackQuery) -> None:
+        """Forged, foreign or outdated callback data: always answered, nothing changes."""
+        await query.answer(T.BUTTON_UNKNOWN, show_alert=True)
 
     return router

@@ -151,11 +151,13 @@ class Engine:
                 self._kw_index.setdefault(k, []).append((gi, k, w))
             for k, w in g.negative.items():
                 self._neg_index.setdefault(k, []).append((gi, k, w))
-        # inside one group a keyword contained in a longer matched keyword of
-        # the same group does not count again ("下水道" hides "下水")
+        # inside one group a word contained in a longer matched word of the
+        # same group does not count again ("下水道" hides "下水").  Keywords and
+        # negative cues share this, so a negative cue can be lifted by a longer
+        # keyword ("油烟机" hides the urgency negative "油烟").
         self._shadow: dict[tuple[int, str], tuple[str, ...]] = {}
         for gi, g in enumerate(self.groups):
-            words = list(g.keywords)
+            words = list(g.keywords) + list(g.negative)
             for w in words:
                 longer = tuple(o for o in words if o != w and w.lstrip("=") in o.lstrip("="))
                 if longer:
@@ -233,6 +235,9 @@ class Engine:
                 scores[gi] += w
                 traces[gi].append((k, w))
             for gi, k, w in neg_index.get(key, ()):
+                longer = shadow.get((gi, k))
+                if longer and not present.isdisjoint(longer):
+                    continue
                 scores[gi] -= w
                 traces[gi].append(("not " + k, -w))
             c = co_index.get(key)
@@ -377,10 +382,11 @@ class Classifier:
                 st.topic_only_factor != 1.0
                 and own_complaint <= 0
                 and scores[gi[id(rules.urgency)]] <= 0  # a hazard is always a problem
-                and max(iscore["inquiry"], iscore["suggestion"]) >= st.min_intent_score
+                and max(iscore["inquiry"], iscore["suggestion"], iscore["chatter"]) >= st.min_intent_score
             ):
-                # a question or proposal *about* a topic ("充电桩怎么收费") names the
-                # topic without reporting a problem: its words count for less
+                # a question, proposal or notice *about* a topic ("充电桩怎么收费",
+                # "燃气公司下周入户安检,家里请留人") names the topic without
+                # reporting a problem: its words count for less
                 bonus *= st.topic_only_factor
             iscore["complaint"] += bonus
             itr["complaint"].append(f"intent complaint: category evidence {_fmt(bonus)}")

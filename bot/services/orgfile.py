@@ -89,6 +89,9 @@ PERSON = "person"
 
 
 def _validate(data: Any, ck: _Checker) -> None:
+    if data is None:
+        ck.errors.append("line 1: the file is empty (see examples/org.yaml)")
+        return
     if not ck.mapping(data, "file", ("communities",), {"communities"}):
         return
     names: set[str] = set()
