@@ -147,7 +147,9 @@ EXTENSIONS: list[Callable[[Any], None]] = []
 def _load_extensions() -> None:
     import importlib
 
-    for name in ("bot.reports_cli",):
+    if EXTENSIONS:
+        return
+    for name in ("bot.reports_cli", "bot.polls_cli"):
         try:
             EXTENSIONS.append(importlib.import_module(name).register)
         except ModuleNotFoundError as exc:

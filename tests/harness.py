@@ -14,16 +14,10 @@ import pytest_asyncio
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.sandbox import SandboxServer
+from bot.sandbox.testing import sandbox
 from bot.world import World
 
 __all__ = ["World", "sandbox", "world"]
-
-
-@pytest_asyncio.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer() as sb:
-        yield sb
-        assert not sb.internal_errors, sb.internal_errors
 
 
 @pytest_asyncio.fixture

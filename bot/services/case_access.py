@@ -71,25 +71,12 @@ async def _whistled(session: AsyncSession, case_id: int, dept_ids: set[int]) -> 
 
 
 async def department_members(session: AsyncSession, department_id: int) -> list[Person]:
-    return list(
-        await session.scalars(
-            select(Person)
-            .join(Role, Role.person_id == Person.id)
-            .where(Role.role == "department", Role.department_id == department_id)
-            .order_by(Role.id)
-        )
-    )
+    return await org.people_with_role(session, "department", Role.department_id == department_id)
 
 
 async def street_people(session: AsyncSession, community_id: int) -> list[Person]:
-    return list(
-        await session.scalars(
-            select(Person)
-            .join(Role, Role.person_id == Person.id)
-            .where(Role.role == "street",
-                   or_(Role.community_id == community_id, Role.community_id.is_(None)))
-            .order_by(Role.id)
-        )
+    return await org.people_with_role(
+        session, "street", or_(Role.community_id == community_id, Role.community_id.is_(None))
     )
 
 

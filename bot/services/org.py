@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -194,26 +195,24 @@ async def grids_for(session: AsyncSession, community_ids: list[int]) -> list[Gri
     )
 
 
-async def grid_workers(session: AsyncSession, grid_id: int) -> list[Person]:
+async def people_with_role(session: AsyncSession, role: str, *conditions: Any) -> list[Person]:
+    """People holding `role` where the Role row meets `conditions`, in duty order."""
     return list(
         await session.scalars(
             select(Person)
             .join(Role, Role.person_id == Person.id)
-            .where(Role.grid_id == grid_id, Role.role == "grid_worker")
+            .where(Role.role == role, *conditions)
             .order_by(Role.duty_order, Role.id)
         )
     )
 
 
+async def grid_workers(session: AsyncSession, grid_id: int) -> list[Person]:
+    return await people_with_role(session, "grid_worker", Role.grid_id == grid_id)
+
+
 async def organizers(session: AsyncSession, community_id: int) -> list[Person]:
-    return list(
-        await session.scalars(
-            select(Person)
-            .join(Role, Role.person_id == Person.id)
-            .where(Role.community_id == community_id, Role.role == "organizer")
-            .order_by(Role.id)
-        )
-    )
+    return await people_with_role(session, "organizer", Role.community_id == community_id)
 
 
 async def group_chats_of_community(session: AsyncSession, community_id: int) -> list[GroupChat]:
