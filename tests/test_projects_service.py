@@ -286,3 +286,17 @@ async def test_split_keeps_entities_and_lines():
 async def test_other_community_group_is_never_posted_to(ctx, pw):
     await new_project(ctx, pw)
     assert not await outbox(ctx, G_OTHER)
+
+
+async def test_report_summary_lists_open_projects_and_counts_updates(ctx, pw):
+    start = ctx.clock.now() - timedelta(days=1)
+    end = ctx.clock.now() + timedelta(days=30)
+    async with ctx.pool() as s:
+        assert await projects.report_summary(s, pw.community_id, start, end) is None
+    number = await new_project(ctx, pw, milestones=LIFT_MILESTONES)
+    await update(ctx, pw.organizer, number, "井道开挖完成 40%")
+    async with ctx.pool() as s:
+        line = await projects.report_summary(s, pw.community_id, start, end)
+        other = await projects.report_summary(s, pw.other_community_id, start, end)
+    assert line == "1 个项目，本期更新 2 次（3号楼加装电梯 征集意见 40%）"
+    assert other is None

@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -571,3 +571,28 @@ async def linked_groups(session: AsyncSession, project_id: int) -> list[GroupCha
 
 
 from bot.services import project_timers  # noqa: E402,F401  (registers the timer handlers)
+
+
+async def report_summary(session: AsyncSession, community_id: int | None, start: datetime,
+                         end: datetime) -> str | None:
+    """One line for /stats and the 社情发布会: the community's projects open during the
+    period, how many updates they had, and each one's stage and progress."""
+    if community_id is None:
+        return None
+    projects = list(await session.scalars(
+        select(Project)
+        .where(Project.community_id == community_id, Project.created_at < end,
+               or_(Project.closed_at.is_(None), Project.closed_at >= start))
+        .options(selectinload(Project.milestones))
+        .order_by(Project.id)
+    ))
+    if not projects:
+        return None
+    updates = await session.scalar(
+        select(func.count()).select_from(ProjectUpdate)
+        .where(ProjectUpdate.project_id.in_([p.id for p in projects]),
+               ProjectUpdate.at >= start, ProjectUpdate.at < end)
+    ) or 0
+    items = "；".join(T.SUMMARY_ITEM.format(title=p.title, stage=T.STAGES[p.stage],
+                                           percent=progress(p)) for p in projects[:5])
+    return T.SUMMARY.format(count=len(projects), updates=updates, items=items)

@@ -167,3 +167,7 @@ MILESTONE_OVERDUE = "⚠️ 项目 #{id}「{title}」的节点「{milestone}」�
 RESULT_PART = "{option} {count} 票"
 RESULT_TOTAL = "共 {total} 票"
 RESULT_NONE = "无人投票"
+
+# One line in /stats and the monthly 社情发布会.
+SUMMARY = "{count} 个项目，本期更新 {updates} 次（{items}）"
+SUMMARY_ITEM = "{title} {stage} {percent}%"
