@@ -132,3 +132,26 @@ async def test_webhook_round_trip_checks_the_secret(sandbox, settings, clock):
             assert bad.status == 401
         async with w.ctx.pool() as session:
             assert await session.get(InboxUpdate, 1) is None
+
+
+async def test_updates_racing_for_the_same_new_person_make_one_row(world):
+    """A new resident writes in two chats at once: the two updates are handled in
+    parallel and both insert the same person; unique keys and a retry keep one row."""
+    from bot.db.models import Person
+
+    bob = world.sb.add_user("小赵")
+    liu = world.sb.add_user("刘书记", user_id=2001)
+    group = world.sb.add_group("楼栋群", [liu, bob], creator=liu, bot_is_admin=True)
+    await world.settle()
+    world.sb.bot.started.add(bob.id)
+    bob.say(group, "/help")
+    bob.say(bob.id, "/start")
+    await world.sb.wait_for(bob.id, lambda m: "邻里" in m.text)
+    await world.sb.wait_for(group.id, lambda m: "您可以使用" in m.text)
+    await world.settle()
+    async with world.ctx.pool() as session:
+        rows = list(await session.scalars(select(Person).where(Person.tg_id == bob.id)))
+        pending = list(await session.scalars(
+            select(InboxUpdate).where(InboxUpdate.status != "done")))
+    assert len(rows) == 1 and rows[0].started_bot
+    assert pending == []
