@@ -138,7 +138,7 @@ def _intake_router() -> Router:
         await state.update_data(photos=photos, text=text, message_id=message.message_id)
         grid = await intake.guess_grid(session, person, ctx.classifier.classify(text).place)
         if grid is None:
-            communities = await org.grids_for(session, await _all_community_ids(session))
+            communities = await org.grids_for(session, await org.all_community_ids(session))
             if not communities:
                 await state.clear()
                 await message.answer(T.REPORT_NO_GRID, parse_mode=None)
@@ -199,14 +199,6 @@ def _intake_router() -> Router:
         await message.answer(T.PRIVATE_HINT, parse_mode=None)
 
     return router
-
-
-async def _all_community_ids(session: AsyncSession) -> list[int]:
-    from sqlalchemy import select
-
-    from bot.db.models import Community
-
-    return list(await session.scalars(select(Community.id).order_by(Community.id)))
 
 
 async def _finish_report(chat_id: int, grid: Grid, session: AsyncSession, person: Person,

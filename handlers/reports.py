@@ -16,7 +16,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
@@ -108,8 +107,7 @@ async def _render_stats(session: AsyncSession, person: Person, ctx: AppContext, 
     community, grid = allowed
     scope = stats.Scope(community.id, grid.id if grid else None)
     f = await stats.figures(session, scope, period, ctx.clock.now())
-    grids = list(await session.scalars(
-        select(Grid).where(Grid.community_id == community.id).order_by(Grid.id)))
+    grids = await org.grids_for(session, [community.id])
     communities = await org.organizer_communities(session, person, ctx.settings.admin_ids)
     return (stats_message(_scope_label(community, grid), f),
             _stats_keyboard(view, grids, communities))

@@ -213,8 +213,14 @@ class Engine:
                     hits.setdefault(sub, []).append(i)
         return hits
 
-    def _negated_ends(self, hits: dict[str, list[int]]) -> list[int]:
-        return [pos + len(n) for n in self._negators for pos in hits.get(n, ())]
+    def _negated_ends(self, hits: dict[str, list[int]], text: str = "") -> list[int]:
+        # "是不是X" asks whether X is the case; it does not negate X (round 5)
+        return [
+            pos + len(n)
+            for n in self._negators
+            for pos in hits.get(n, ())
+            if not (n.startswith("不") and pos > 0 and text[pos - 1 : pos] == n[1:2])
+        ]
 
     def score_all(
         self, text: str, present: set[str]
@@ -329,7 +335,7 @@ class Classifier:
         matched: list[str] = []
         hits = eng.find(norm)
         present = set(hits)
-        neg_ends = eng._negated_ends(hits)
+        neg_ends = eng._negated_ends(hits, norm)
         if neg_ends:  # a rule word right after 不是/不是说... does not count
             for w in list(present):
                 if w in eng._negatable and all(

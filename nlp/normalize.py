@@ -39,6 +39,8 @@ _EMOJI = re.compile(
     "\U000E0020-\U000E007F"
     "]+"
 )
+_ALARM_CHARS = frozenset("\U0001F6A8\U0001F198")
+_ALARM = re.compile("[\U0001F6A8\U0001F198]")
 _PUNCT_RUN = re.compile(r"([!?.,~…\-—=*#:;·•])\1+")
 _CHAR_RUN = re.compile(r"([\u4e00-\u9fffA-Za-z])\1{2,}")
 _SPACE = re.compile(r"\s+")
@@ -87,6 +89,9 @@ def normalize(text: str) -> str:
     text = to_halfwidth(text)
     text = t2s(text)
     text = _PLACEHOLDER.sub(" ", text)
+    if _ALARM_CHARS.intersection(text) and _EMOJI.sub("", text).strip():
+        # 🚨 / 🆘 next to words are an alarm marker, like "急!" (round 5)
+        text = _ALARM.sub(" 急! ", text)
     text = _EMOJI.sub(" ", text)
     text = _PUNCT_RUN.sub(r"\1", text)
     text = _CHAR_RUN.sub(r"\1\1", text)

@@ -155,3 +155,20 @@ async def test_updates_racing_for_the_same_new_person_make_one_row(world):
             select(InboxUpdate).where(InboxUpdate.status != "done")))
     assert len(rows) == 1 and rows[0].started_bot
     assert pending == []
+
+
+async def test_command_menus_are_set_per_scope(sandbox, settings, clock):
+    liu = sandbox.add_user("刘书记", user_id=2001)
+    zhang = sandbox.add_user("张网格员", user_id=1001)
+    for person in (liu, zhang):
+        person.start_bot()
+    async with World.attach(sandbox, settings, clock) as w:
+        await load_org(w)
+    async with World.attach(sandbox, settings, clock):  # menus are published at start
+        menus = {(kind, chat): [c["command"] for c in cmds]
+                 for (kind, chat, _user, _lang), cmds in sandbox.bot.commands.items()}
+    assert "report" in menus[("all_private_chats", None)]
+    assert "bind" in menus[("all_group_chats", None)]
+    assert "report" not in menus[("all_group_chats", None)]
+    assert {"mycases", "stats", "poll_new"} <= set(menus[("chat", 2001)])
+    assert "mycases" in menus[("chat", 1001)] and "stats" not in menus[("chat", 1001)]

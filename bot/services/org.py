@@ -184,6 +184,10 @@ async def bind_group(session: AsyncSession, chat_id: int, title: str, grid_id: i
     return f"{row[0]} · {row[1]}"
 
 
+async def all_community_ids(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(Community.id).order_by(Community.id)))
+
+
 async def grids_for(session: AsyncSession, community_ids: list[int]) -> list[Grid]:
     return list(
         await session.scalars(

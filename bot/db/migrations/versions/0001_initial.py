@@ -211,6 +211,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_accept_due', ['status', 'accept_due'], unique=False)
 
+    op.create_table('opinion_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('seen_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_opinion_members_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_members')),
+    sa.UniqueConstraint('chat_id', 'person_id', name=op.f('uq_opinion_members_chat_id_person_id'))
+    )
+    with op.batch_alter_table('opinion_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opinion_members_chat_id'), ['chat_id'], unique=False)
+
+    op.create_table('opinion_polls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('preset', sa.String(length=20), nullable=True),
+    sa.Column('multiple', sa.Boolean(), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('eligibility', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('opens_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('closes_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('opened_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('reminders', sa.JSON(), nullable=False),
+    sa.Column('recurrence', sa.JSON(), nullable=True),
+    sa.Column('series_id', sa.Integer(), nullable=True),
+    sa.Column('occurrence', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('category', sa.String(length=30), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_opinion_polls_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_opinion_polls_created_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_polls'))
+    )
+    with op.batch_alter_table('opinion_polls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opinion_polls_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_opinion_polls_series_id'), ['series_id'], unique=False)
+        batch_op.create_index('ix_opinion_polls_status_community', ['status', 'community_id'], unique=False)
+
     op.create_table('roles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -273,6 +317,45 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_voices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_voices_case_id'), ['case_id'], unique=False)
+
+    op.create_table('opinion_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('tg_poll_id', sa.String(length=64), nullable=True),
+    sa.Column('stopped', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['poll_id'], ['opinion_polls.id'], name=op.f('fk_opinion_deliveries_poll_id_opinion_polls'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_deliveries')),
+    sa.UniqueConstraint('poll_id', 'chat_id', name=op.f('uq_opinion_deliveries_poll_id_chat_id')),
+    sa.UniqueConstraint('tg_poll_id', name=op.f('uq_opinion_deliveries_tg_poll_id'))
+    )
+    op.create_table('opinion_options',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=200), nullable=False),
+    sa.Column('slug', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['poll_id'], ['opinion_polls.id'], name=op.f('fk_opinion_options_poll_id_opinion_polls'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_options')),
+    sa.UniqueConstraint('poll_id', 'position', name=op.f('uq_opinion_options_poll_id_position'))
+    )
+    op.create_table('opinion_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('household', sa.String(length=50), nullable=True),
+    sa.Column('chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('choices', sa.JSON(), nullable=False),
+    sa.Column('voted_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_opinion_votes_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['poll_id'], ['opinion_polls.id'], name=op.f('fk_opinion_votes_poll_id_opinion_polls'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_votes')),
+    sa.UniqueConstraint('poll_id', 'household', name=op.f('uq_opinion_votes_poll_id_household')),
+    sa.UniqueConstraint('poll_id', 'person_id', name=op.f('uq_opinion_votes_poll_id_person_id'))
+    )
+    with op.batch_alter_table('opinion_votes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opinion_votes_poll_id'), ['poll_id'], unique=False)
 
     op.create_table('projects',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -459,6 +542,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projects_case_id'))
 
     op.drop_table('projects')
+    with op.batch_alter_table('opinion_votes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_opinion_votes_poll_id'))
+
+    op.drop_table('opinion_votes')
+    op.drop_table('opinion_options')
+    op.drop_table('opinion_deliveries')
     with op.batch_alter_table('case_voices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_voices_case_id'))
 
@@ -475,6 +564,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_roles_person_id'))
 
     op.drop_table('roles')
+    with op.batch_alter_table('opinion_polls', schema=None) as batch_op:
+        batch_op.drop_index('ix_opinion_polls_status_community')
+        batch_op.drop_index(batch_op.f('ix_opinion_polls_series_id'))
+        batch_op.drop_index(batch_op.f('ix_opinion_polls_project_id'))
+
+    op.drop_table('opinion_polls')
+    with op.batch_alter_table('opinion_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_opinion_members_chat_id'))
+
+    op.drop_table('opinion_members')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_accept_due')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
