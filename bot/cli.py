@@ -34,12 +34,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(demo_main(fast=args.fast))
 
 
-def _with_engine(func: Callable[[Any], Any]) -> int:
+def _with_engine(func: Callable[[Any], Any], upgrade: bool = True) -> int:
+    """Run func(engine) on the configured database, migrated to the newest schema."""
+    from bot.db import migrate
     from bot.db.session import create_engine
 
     async def go() -> int:
         engine = create_engine(_settings().database_url)
         try:
+            if upgrade:
+                await migrate.upgrade(engine)
             return int(await func(engine) or 0)
         finally:
             await engine.dispose()
@@ -51,15 +55,12 @@ def cmd_db(args: argparse.Namespace) -> int:
     from bot.db import migrate
 
     async def go(engine: Any) -> int:
-        if args.action == "upgrade":
-            await migrate.upgrade(engine)
-        elif args.action == "revision":
-            await migrate.upgrade(engine)
+        if args.action == "revision":
             await migrate.autogenerate(engine, args.message)
         print(f"database at revision {await migrate.current_revision(engine)}")
         return 0
 
-    return _with_engine(go)
+    return _with_engine(go, upgrade=args.action != "current")
 
 
 def cmd_org_import(args: argparse.Namespace) -> int:
@@ -70,7 +71,6 @@ def cmd_org_import(args: argparse.Namespace) -> int:
     from bot.services.reports import ensure_report_timers
 
     async def go(engine: Any) -> int:
-        await migrate.upgrade(engine)
         try:
             async with transaction(create_session_factory(engine)) as session:
                 summary = await import_file(session, args.file)

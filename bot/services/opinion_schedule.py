@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = "一二三四五六日"
+WEEKDAYS = "一二三四五六日"  # parsing only; display texts are in bot.texts.opinion
 _DT = re.compile(
     r"^(?:(?P<rel>今天|明天|后天)|(?:(?P<y>\d{4})[-/年.])?(?P<m>\d{1,2})[-/月.](?P<d>\d{1,2})[日号]?)"
     r"\s*(?P<H>\d{1,2})(?:[:：点时](?P<M>\d{1,2})?分?)?$"
@@ -130,10 +130,12 @@ def next_occurrence(rule: dict[str, Any], after: datetime, tz: ZoneInfo) -> date
 
 def describe(rule: dict[str, Any] | None) -> str:
     """Chinese description of a rule, for summaries and lists."""
+    from bot.texts import opinion as T
+
     if not rule:
-        return "不重复"
+        return T.REPEAT_NONE
     if rule["kind"] == "monthly":
-        return f"每月{rule['day']}日 {rule['time']}"
+        return T.REPEAT_MONTHLY.format(day=rule["day"], time=rule["time"])
     if rule["kind"] == "weekly":
-        return f"每周{WEEKDAYS[rule['weekday']]} {rule['time']}"
-    return f"cron {rule['expr']}"
+        return T.REPEAT_WEEKLY.format(weekday=T.WEEKDAYS[rule["weekday"]], time=rule["time"])
+    return T.REPEAT_CRON.format(expr=rule["expr"])
