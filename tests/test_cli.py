@@ -1,0 +1,32 @@
+"""The `linli` command as a community worker uses it, on a fresh SQLite file."""
+from pathlib import Path
+
+from tests.test_config import run_linli
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
+
+
+def test_org_import_then_db_current(tmp_path):
+    env = {"LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    imported = run_linli("org", "import", str(EXAMPLE), env=env, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "communities=1" in imported.stdout and "groups=1" in imported.stdout
+    current = run_linli("db", "current", env=env, cwd=tmp_path)
+    assert "database at revision 0001" in current.stdout
+
+
+def test_bad_org_file_exits_1_with_every_error(tmp_path):
+    bad = tmp_path / "org.yaml"
+    bad.write_text("communities:\n  - name: 西湖\n    grids:\n      - {name: 一, routing: x}\n",
+                   encoding="utf-8")
+    result = run_linli("org", "import", str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "未导入任何内容" in result.stderr
+    assert "line 2: community: 'code' is required" in result.stderr
+    assert "line 4: routing must be round_robin or duty" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_nlp_suggest_on_a_new_database(tmp_path):
+    result = run_linli("nlp", "suggest", cwd=tmp_path)
+    assert result.returncode == 0 and "no suggestions" in result.stdout
