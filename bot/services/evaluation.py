@@ -6,7 +6,8 @@ API (small on purpose):
 - ``PRESETS[name] -> Preset`` with ``name``, ``label`` and ``choices`` (``Choice(slug, text)``).
   Names: ``"satisfaction"`` (满意 / 基本满意 / 不满意 -> satisfied / basic / unsatisfied),
   ``"score"`` (1..5 -> slugs "1".."5"), ``"agree"`` (同意 / 不同意 / 弃权 -> agree / disagree /
-  abstain). ``preset(name)`` raises ``KeyError`` for an unknown name.
+  abstain); ``"approval"`` is an alias of ``"agree"``. ``preset(name)`` raises ``KeyError``
+  for an unknown name.
 - ``tally(options, ballots, eligible=None) -> Tally``: ``options`` are the option labels in
   order, ``ballots`` one sequence of chosen option indexes per voter (multiple choice allowed).
   ``Tally.rows`` gives count and percentage (of voters) per option, ``voters``, ``eligible``
@@ -56,11 +57,13 @@ AGREE = Preset("agree", "同意 / 不同意 / 弃权", (
     Choice("agree", "同意"), Choice("disagree", "不同意"), Choice("abstain", "弃权"),
 ))
 PRESETS: dict[str, Preset] = {p.name: p for p in (SATISFACTION, SCORE_1_5, AGREE)}
+# Other names for a preset: projects ask for "approval" decision polls (同意/不同意/弃权).
+ALIASES: dict[str, str] = {"approval": "agree"}
 SATISFIED_SLUGS = ("satisfied", "basic")
 
 
 def preset(name: str) -> Preset:
-    return PRESETS[name]
+    return PRESETS[ALIASES.get(name, name)]
 
 
 @dataclass(frozen=True)
