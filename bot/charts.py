@@ -21,8 +21,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 SYSTEM_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -42,7 +42,7 @@ def _covers(path: str, text: str = PROBE) -> bool:
         from matplotlib.ft2font import FT2Font
 
         font = FT2Font(path)
-    except Exception:
+    except (OSError, RuntimeError, ValueError):  # unreadable or not a font
         return False
     return all(font.get_char_index(ord(ch)) for ch in text)
 

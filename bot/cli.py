@@ -149,7 +149,7 @@ def _load_extensions() -> None:
 
     if EXTENSIONS:
         return
-    for name in ("bot.reports_cli", "bot.polls_cli"):
+    for name in ("bot.reports_cli", "bot.polls_cli", "bot.opinion_cli"):
         try:
             EXTENSIONS.append(importlib.import_module(name).register)
         except ModuleNotFoundError as exc:

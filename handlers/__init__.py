@@ -11,7 +11,7 @@ MODULES = [
     "handlers.common",
     "handlers.org",
     "handlers.reports",
-    "handlers.polls",
+    "handlers.opinion",
     "handlers.projects",
     "handlers.cases",  # catches plain group messages: after every command
     "handlers.fallback",

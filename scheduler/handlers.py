@@ -2,7 +2,7 @@
 import importlib
 
 TIMER_MODULES = ["bot.services.cases", "bot.services.polls", "bot.services.projects",
-                 "bot.services.reports"]
+                 "bot.services.reports", "bot.services.opinion"]
 
 for _name in TIMER_MODULES:
     try:

@@ -87,14 +87,26 @@ def parse_recurrence(text: str) -> dict[str, Any] | None:
         return {"kind": "weekly", "weekday": weekday, "time": _hhmm(match) or "09:00"}
     expr = text[5:].strip() if text.lower().startswith("cron ") else text
     if len(expr.split()) == 5:
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
-            CronTrigger.from_crontab(expr)
+            _cron(expr, ZoneInfo("UTC"))
         except ValueError as exc:
             raise TimeInputError(text) from exc
         return {"kind": "cron", "expr": expr}
     raise TimeInputError(text)
+
+
+_DOW = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _cron(expr: str, tz: ZoneInfo) -> Any:
+    """A standard crontab (0 or 7 = Sunday) as an APScheduler trigger; APScheduler 3
+    numbers weekdays from Monday = 0, so numeric weekdays become names first."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    minute, hour, day, month, dow = expr.split()
+    dow = re.sub(r"(?<![/\d])(\d+)", lambda m: _DOW[int(m[1])] if int(m[1]) < 8 else m[1], dow)
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=dow,
+                       timezone=tz)
 
 
 def _at(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
@@ -118,9 +130,7 @@ def next_occurrence(rule: dict[str, Any], after: datetime, tz: ZoneInfo) -> date
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         raise AssertionError("unreachable")
     if kind == "cron":
-        from apscheduler.triggers.cron import CronTrigger
-
-        trigger = CronTrigger.from_crontab(rule["expr"], timezone=tz)
+        trigger = _cron(rule["expr"], tz)
         fire = trigger.get_next_fire_time(None, local + timedelta(seconds=1))
         if fire is None:
             raise TimeInputError(rule["expr"])

@@ -17,7 +17,7 @@ NO = ("不同意", "反对", "不支持", "不满意")
 
 def available() -> bool:
     try:
-        from bot.services.polls import create_evaluation_poll  # noqa: F401
+        from bot.services.opinion import create_evaluation_poll  # noqa: F401
     except ImportError:
         return False
     return True
@@ -28,7 +28,7 @@ async def start_poll(session: AsyncSession, *, community_id: int, question: str,
                      project_id: int, created_by_id: int | None, now: datetime) -> Any | None:
     """A poll of the project's groups, or None when the polls feature is missing."""
     try:
-        from bot.services.polls import create_evaluation_poll
+        from bot.services.opinion import create_evaluation_poll
     except ImportError:
         return None
     return await create_evaluation_poll(
