@@ -107,10 +107,12 @@ def _intake_router() -> Router:
 
     # -- private /report -------------------------------------------------------------
     @router.message(Command("report"), PRIVATE)
-    async def report(message: Message, state: FSMContext) -> None:
+    async def report(message: Message, command: CommandObject, state: FSMContext) -> None:
+        anonymous = T.ANONYMOUS_WORD in (command.args or "")
         await state.set_state(ReportFlow.text)
-        await state.set_data({"photos": []})
-        await message.answer(T.REPORT_START, parse_mode=None)
+        await state.set_data({"photos": [], "anonymous": anonymous})
+        await message.answer(T.REPORT_START_ANONYMOUS if anonymous else T.REPORT_START,
+                             parse_mode=None)
 
     @router.message(Command("report"), GROUPS)
     async def report_in_group(message: Message) -> None:
@@ -208,7 +210,8 @@ async def _finish_report(chat_id: int, grid: Grid, session: AsyncSession, person
     await state.clear()
     src = cases.Source(chat_id=chat_id, message_id=int(data["message_id"]), text=data["text"],
                        photos=[tuple(p) for p in data.get("photos", [])])
-    got = await cases.intake_private(session, ctx, person, grid, src, now)
+    got = await cases.intake_private(session, ctx, person, grid, src, now,
+                                     anonymous=bool(data.get("anonymous")))
     case = got.case
     assert case is not None
     if got.outcome == "linked":

@@ -159,7 +159,22 @@ async def test_private_report(world):
     done = await sb.wait_for(chen.id, lambda m: "已登记工单" in m.body)
     assert "东湖-2026-0001" in done.text
     case = await case_row(world, "东湖-2026-0001")
-    assert case.source_chat_id == chen.id
+    assert case.source_chat_id == chen.id and not case.anonymous
+
+
+async def test_anonymous_private_report_names_nobody_in_the_group(world):
+    zhang, liu, chen, wang, group = await setup(world)
+    sb = world.sb
+    chen.say(chen.id, "/report 匿名")
+    await sb.wait_for(chen.id, lambda m: "匿名报事" in m.body)
+    chen.say(chen.id, "2号楼门口路灯坏了，晚上很黑")
+    await sb.wait_for(chen.id, lambda m: "已登记工单" in m.body)
+    card = await sb.wait_for(zhang.id, lambda m: "东湖-2026-0001" in m.body)
+    assert "陈阿姨（匿名）" in card.text  # the worker can still reach the reporter
+    case = await case_row(world, "东湖-2026-0001")
+    assert case.anonymous
+    await world.settle()
+    assert not [m for m in sb.messages(group) if "陈阿姨" in m.body]
 
 
 async def test_reporter_outside_private_chat_gets_batched_thread_reply_and_escalation(world):
