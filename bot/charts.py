@@ -21,8 +21,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 SYSTEM_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -131,6 +132,9 @@ def bar_chart(
         fig, ax = _figure(7.5, max(3.2, 0.45 * len(labels) + 1.4) if horizontal else 4.2)
         ax.set_title(title)
         colors = [COLORS[i % len(COLORS)] for i in range(len(labels))]
+        # Counts are whole numbers: no 0.5 ticks on the value axis.
+        (ax.xaxis if horizontal else ax.yaxis).set_major_locator(
+            MaxNLocator(integer=not percent))
         if horizontal:
             bars = ax.barh(list(range(len(labels))), values, color=colors)
             ax.set_yticks(list(range(len(labels))), list(labels))

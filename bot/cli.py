@@ -64,9 +64,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_org_import(args: argparse.Namespace) -> int:
-    from bot.db import migrate
-    from bot.db.session import create_session_factory, transaction
     from bot.clock import Clock
+    from bot.db.session import create_session_factory, transaction
     from bot.services.orgfile import OrgFileError, import_file
     from bot.services.reports import ensure_report_timers
 
@@ -149,7 +148,7 @@ def _load_extensions() -> None:
 
     if EXTENSIONS:
         return
-    for name in ("bot.reports_cli", "bot.polls_cli", "bot.opinion_cli"):
+    for name in ("bot.reports_cli", "bot.opinion_cli"):
         try:
             EXTENSIONS.append(importlib.import_module(name).register)
         except ModuleNotFoundError as exc:

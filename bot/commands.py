@@ -20,12 +20,12 @@ log = logging.getLogger(__name__)
 
 PRIVATE = [("start", "开始使用"), ("help", "我能做什么"), ("report", "私聊报事"),
            ("case", "查看工单进度"), ("projects", "社区项目"), ("whoami", "我的身份")]
-GROUP = [("help", "使用说明"), ("case", "查看工单"), ("projects", "社区项目"), ("bind", "绑定网格（工作人员）")]
+GROUP = [("help", "使用说明"), ("case", "查看工单"), ("projects", "社区项目"),
+         ("bind", "绑定网格（工作人员）")]
 WORKER = [("mycases", "我负责的工单")]
-ORGANIZER = [("cases", "工单列表"),
-             ("note", "工单公开说明"),
-             ("dup", "合并重复工单"), ("stats", "统计数据"), ("export", "导出台账"),
-             ("poll_new", "发起投票"), ("polls", "投票列表"), ("project_new", "新建项目"),
+ORGANIZER = [("cases", "工单列表"), ("note", "工单公开说明"), ("dup", "合并重复工单"),
+             ("stats", "统计数据"), ("export", "导出台账"), ("poll_new", "发起投票"),
+             ("polls", "投票列表"), ("poll_results", "投票结果"), ("project_new", "新建项目"),
              ("project_update", "项目进展"), ("reload_rules", "重新加载分类规则")]
 
 

@@ -104,6 +104,77 @@ def _first_chars(node) -> frozenset[str] | None:
         return None
 
 
+def _required_sets(node) -> list[frozenset[str]]:
+    """Character sets that must *each* intersect any text the regex matches
+    (one per mandatory element of the top-level sequence that can be
+    summarised as a set of characters).  Used only to skip regexes that
+    cannot match; an empty list means "always try"."""
+    from re import _constants as C  # type: ignore[attr-defined]
+
+    out: list[frozenset[str]] = []
+
+    def walk(sub) -> None:
+        for op, av in sub:
+            if op is C.LITERAL or op is C.IN or op is C.BRANCH:
+                r = _first_chars([(op, av)])
+                if r is not None:
+                    out.append(r)
+            elif op is C.SUBPATTERN:
+                walk(av[-1])
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+                walk(av[2])
+            # anything else (optional parts, assertions, wildcards,
+            # back-references) adds no constraint
+
+    try:
+        walk(node)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        return []
+    return out
+
+
+# characters that occur in many chat messages: a regex is better indexed under
+# rarer ones (only a cost estimate for the regex index, never a rule)
+_COMMON = frozenset(
+    "了的一楼不在上人家下里电个有都天门小车没是来道区到水我业好物大子开点还梯那地口能着停得就气几晚把去面修多要"
+    "这们也说吗会看过为对以和时你他她啊吧呢就又很太真"
+)
+
+
+def _key_set(sub) -> tuple[float, frozenset[str]] | None:
+    """The cheapest necessary character condition of a parsed regex: a set of
+    characters one of which must occur in any text it matches, with its
+    estimated cost (common characters cost more).  Branches contribute the
+    union of their alternatives' conditions.  None: no condition known."""
+    from re import _constants as C  # type: ignore[attr-defined]
+
+    best: tuple[float, frozenset[str]] | None = None
+    for op, av in sub:
+        cand = None
+        if op is C.LITERAL or op is C.IN:
+            r = _first_chars([(op, av)])
+            if r is not None:
+                cand = (sum(10.0 if ch in _COMMON else 1.0 for ch in r), r)
+        elif op is C.BRANCH:
+            cost, chars = 0.0, set()
+            for alt in av[1]:
+                k = _key_set(alt)
+                if k is None:
+                    cost = -1.0
+                    break
+                cost += k[0]
+                chars |= k[1]
+            if cost >= 0:
+                cand = (cost, frozenset(chars))
+        elif op is C.SUBPATTERN:
+            cand = _key_set(av[-1])
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            cand = _key_set(av[2])
+        if cand is not None and (best is None or cand[0] < best[0]):
+            best = cand
+    return best
+
+
 class Engine:
     """Compiled rules plus index structures for one-pass matching.
 
@@ -140,6 +211,14 @@ class Engine:
             buckets.setdefault(x[0], set()).add(len(x))
         self._lits = frozenset(lits)
         self._buckets = {c: tuple(sorted(ls, reverse=True)) for c, ls in buckets.items()}
+        # the scan looks up one-character words directly and longer words by
+        # their first two characters (fewer candidate lengths per position)
+        self._singles = frozenset(x for x in lits if len(x) == 1)
+        b2: dict[str, set[int]] = {}
+        for x in lits:
+            if len(x) >= 2:
+                b2.setdefault(x[:2], set()).add(len(x))
+        self._buckets2 = {k: tuple(sorted(v, reverse=True)) for k, v in b2.items()}
 
         self.groups: list[RuleGroup] = rules.all_groups()
         self._gid = {id(g): i for i, g in enumerate(self.groups)}
@@ -181,17 +260,53 @@ class Engine:
                     req = None
                 self._patterns.append((gi, rx, w, src, req))
         # regexes indexed by the characters they need: only the candidates whose
-        # required characters occur in the text are tried (cost follows the text)
-        self._pat_always: tuple[int, ...] = tuple(
-            i for i, p in enumerate(self._patterns) if p[4] is None
-        )
-        self._pat_by_char: dict[str, tuple[int, ...]] = {}
+        # required characters occur in the text are tried (cost follows the
+        # text).  Each regex is indexed under its smallest required character
+        # set, and its other required sets are checked before searching.
+        self._pat_rest: list[tuple[frozenset[str], ...]] = []
+        always: list[int] = []
         tmp: dict[str, list[int]] = {}
-        for i, p in enumerate(self._patterns):
-            if p[4] is not None:
-                for ch in p[4]:
-                    tmp.setdefault(ch, []).append(i)
+        for i, (gi, rx, w, src, first) in enumerate(self._patterns):
+            try:
+                sets = _required_sets(_parser.parse(rx.pattern, rx.flags))
+            except Exception:  # noqa: BLE001
+                sets = []
+            try:
+                k = _key_set(_parser.parse(rx.pattern, rx.flags))
+            except Exception:  # noqa: BLE001
+                k = None
+            key = k[1] if k is not None else first
+            if key is None:
+                always.append(i)
+                self._pat_rest.append(tuple(sets))
+                continue
+            for ch in key:
+                tmp.setdefault(ch, []).append(i)
+            self._pat_rest.append(tuple(x for x in sets if x != key))
+        self._pat_always = tuple(always)
         self._pat_by_char = {ch: tuple(v) for ch, v in tmp.items()}
+        self._pat_keys = frozenset(self._pat_by_char)
+        self._pat_mask = {ch: sum(1 << i for i in v) for ch, v in self._pat_by_char.items()}
+        self._pat_always_mask = sum(1 << i for i in self._pat_always)
+        # per present key, everything it does in one list: (group, signed
+        # weight, trace tuple, longer words that shadow it or None); keyword
+        # entries come before negative ones, as in the trace order
+        tmp_e: dict[str, list[tuple]] = {}
+        for key, lst in self._kw_index.items():
+            for gi, k, w in lst:
+                tmp_e.setdefault(key, []).append((gi, w, (k, w), self._shadow.get((gi, k))))
+        for key, lst in self._neg_index.items():
+            for gi, k, w in lst:
+                tmp_e.setdefault(key, []).append((gi, -w, ("not " + k, -w), self._shadow.get((gi, k))))
+        self._entries = {k: tuple(v) for k, v in tmp_e.items()}
+        self._co_keys = frozenset(self._co_index)
+        # group indices used by classify
+        self.cat_gi = tuple((slug, self._gid[id(g)]) for slug, g in rules.categories.items())
+        self.cat_kw = {slug: frozenset(g.keywords) for slug, g in rules.categories.items()}
+        self.intent_gi = tuple((i, self._gid[id(rules.intents[i])]) for i in INTENTS)
+        self.intent_gi_map = dict(self.intent_gi)
+        self.resolved_gi = self._gid[id(rules.resolved)]
+        self.urgency_gi = self._gid[id(rules.urgency)]
         self._negators = tuple(rules.negators)
         self._negatable = set()
         for g in rules.categories.values():
@@ -202,15 +317,24 @@ class Engine:
     def find(self, text: str) -> dict[str, list[int]]:
         """Every rule literal in ``text`` with its start positions (overlaps included)."""
         hits: dict[str, list[int]] = {}
-        lits, buckets = self._lits, self._buckets
-        for i, ch in enumerate(text):
-            lens = buckets.get(ch)
+        lits, singles, buckets = self._lits, self._singles, self._buckets2
+        for i in range(len(text)):
+            ch = text[i]
+            if ch in singles:
+                if ch in hits:
+                    hits[ch].append(i)
+                else:
+                    hits[ch] = [i]
+            lens = buckets.get(text[i : i + 2])
             if lens is None:
                 continue
             for n in lens:
                 sub = text[i : i + n]
                 if len(sub) == n and sub in lits:
-                    hits.setdefault(sub, []).append(i)
+                    if sub in hits:
+                        hits[sub].append(i)
+                    else:
+                        hits[sub] = [i]
         return hits
 
     def _negated_ends(self, hits: dict[str, list[int]], text: str = "") -> list[int]:
@@ -222,6 +346,30 @@ class Engine:
             if not (n.startswith("不") and pos > 0 and text[pos - 1 : pos] == n[1:2])
         ]
 
+    def pattern_candidates(self, text: str) -> list[int]:
+        """Indices of the regexes that may match ``text``, in rule-file order.
+        A regex left out cannot match: every one of its required character
+        sets misses the text (tests check this on every labelled row)."""
+        # candidate regexes as a bit mask (bit i = pattern i), so they come
+        # out in rule-file order without sorting
+        chars = set(text)
+        mask = self._pat_always_mask
+        pat_mask = self._pat_mask
+        for ch in self._pat_keys.intersection(chars):
+            mask |= pat_mask[ch]
+        rest = self._pat_rest
+        out = []
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            pi = low.bit_length() - 1
+            for r in rest[pi]:
+                if chars.isdisjoint(r):
+                    break
+            else:
+                out.append(pi)
+        return out
+
     def score_all(
         self, text: str, present: set[str]
     ) -> tuple[list[float], list[list[tuple]]]:
@@ -230,38 +378,34 @@ class Engine:
         n = len(self.groups)
         scores = [0.0] * n
         traces: list[list[tuple]] = [[] for _ in range(n)]
-        shadow = self._shadow
-        kw_index, neg_index, co_index = self._kw_index, self._neg_index, self._co_index
-        cands: set[int] = set()
+        entries = self._entries
         for key in present:
-            for gi, k, w in kw_index.get(key, ()):
-                longer = shadow.get((gi, k))
+            es = entries.get(key)
+            if es is None:
+                continue
+            for gi, w, tr, longer in es:
                 if longer and not present.isdisjoint(longer):
                     continue
                 scores[gi] += w
-                traces[gi].append((k, w))
-            for gi, k, w in neg_index.get(key, ()):
-                longer = shadow.get((gi, k))
-                if longer and not present.isdisjoint(longer):
+                traces[gi].append(tr)
+        if not self._co_keys.isdisjoint(present):
+            co_index = self._co_index
+            cands: set[int] = set()
+            for key in self._co_keys.intersection(present):
+                cands.update(co_index[key])
+            cooccur = self._cooccur
+            for ci in cands:
+                gi, co, slots, unless = cooccur[ci]
+                if not present.isdisjoint(unless):
                     continue
-                scores[gi] -= w
-                traces[gi].append(("not " + k, -w))
-            c = co_index.get(key)
-            if c:
-                cands.update(c)
-        for ci in cands:
-            gi, co, slots, unless = self._cooccur[ci]
-            if all(not present.isdisjoint(s) for s in slots) and present.isdisjoint(unless):
-                scores[gi] += co.weight
-                traces[gi].append((co.label, co.weight))
-        by_char = self._pat_by_char
-        cand_p = set(self._pat_always)
-        for ch in set(text):
-            ps = by_char.get(ch)
-            if ps:
-                cand_p.update(ps)
+                for sl in slots:
+                    if present.isdisjoint(sl):
+                        break
+                else:
+                    scores[gi] += co.weight
+                    traces[gi].append((co.label, co.weight))
         patterns = self._patterns
-        for pi in sorted(cand_p):
+        for pi in self.pattern_candidates(text):
             gi, rx, w, src, _req = patterns[pi]
             if rx.search(text):
                 scores[gi] += w
@@ -346,20 +490,21 @@ class Classifier:
         if self.always_tokenize or not eng.token_words.isdisjoint(hits):
             present.update("=" + t for t in self._tokenizer.cut(norm) if t in eng.token_words)
         scores, traces = eng.score_all(norm, present)
-        gi = eng._gid
 
         # categories
         cat_scores: dict[str, float] = {}
-        for slug, g in rules.categories.items():
-            v = scores[gi[id(g)]]
+        for slug, g_i in eng.cat_gi:
+            v = scores[g_i]
             if v > 0:
                 cat_scores[slug] = v
         cat_extra: dict[str, list[str]] = {}
         if len(cat_scores) > 1 and st.first_mention_bonus:
             # two problems in one message: the one named first is usually the main one
             first: dict[str, int] = {}
+            cat_kw = eng.cat_kw
             for slug in cat_scores:
-                ps = [min(hits[w]) for w in rules.categories[slug].keywords if w in present and w in hits]
+                kws = cat_kw[slug]
+                ps = [min(hits[w]) for w in present if w in kws and w in hits]
                 if ps:
                     first[slug] = min(ps)
             if first:
@@ -368,26 +513,29 @@ class Classifier:
                 cat_extra[lead] = [f"mentioned first {_fmt(st.first_mention_bonus)}"]
         best_cat, best_cs = "none", 0.0
         if cat_scores:
-            best_cat = max(cat_scores, key=lambda c: (cat_scores[c], rules.categories[c].priority))
+            cats = rules.categories
+            best_cat = max(cat_scores, key=lambda c: (cat_scores[c], cats[c].priority))
             best_cs = cat_scores[best_cat]
             if best_cs < st.min_category_score:
                 best_cat, best_cs = "none", 0.0
 
-        # intents
-        iscore = {i: scores[gi[id(rules.intents[i])]] for i in INTENTS}
-        itr = {i: [f"intent {i}: {_tr(t)}" for t in traces[gi[id(rules.intents[i])]]] for i in INTENTS}
-        resolved = scores[gi[id(rules.resolved)]]
+        # intents (traces are formatted only for the intent that wins)
+        iscore = {i: scores[g_i] for i, g_i in eng.intent_gi}
+        itr_gi = eng.intent_gi_map
+        itr_extra: dict[str, list[str]] = {"chatter": [], "complaint": []}
+        resolved = scores[eng.resolved_gi]
         if resolved > 0:
             iscore["chatter"] += resolved
             iscore["complaint"] -= resolved
-            itr["chatter"].extend(f"resolved: {_tr(t)}" for t in traces[gi[id(rules.resolved)]])
+            itr_extra["chatter"].extend(f"resolved: {_tr(t)}" for t in traces[eng.resolved_gi])
         own_complaint = iscore["complaint"]  # the complaint's own cues, before evidence
+        us = scores[eng.urgency_gi]
         if best_cat != "none":
             bonus = min(best_cs, st.category_cap) * st.category_to_complaint
             if (
                 st.topic_only_factor != 1.0
                 and own_complaint <= 0
-                and scores[gi[id(rules.urgency)]] <= 0  # a hazard is always a problem
+                and us <= 0  # a hazard is always a problem
                 and max(iscore["inquiry"], iscore["suggestion"], iscore["chatter"]) >= st.min_intent_score
             ):
                 # a question, proposal or notice *about* a topic ("充电桩怎么收费",
@@ -395,12 +543,11 @@ class Classifier:
                 # reporting a problem: its words count for less
                 bonus *= st.topic_only_factor
             iscore["complaint"] += bonus
-            itr["complaint"].append(f"intent complaint: category evidence {_fmt(bonus)}")
-        us = scores[gi[id(rules.urgency)]]
+            itr_extra["complaint"].append(f"intent complaint: category evidence {_fmt(bonus)}")
         if us > 0 and st.urgency_to_complaint and resolved <= 0:
             ubonus = min(us, st.category_cap) * st.urgency_to_complaint
             iscore["complaint"] += ubonus
-            itr["complaint"].append(f"intent complaint: urgency evidence {_fmt(ubonus)}")
+            itr_extra["complaint"].append(f"intent complaint: urgency evidence {_fmt(ubonus)}")
 
         ranked = sorted(INTENTS, key=lambda i: (-iscore[i], _INTENT_ORDER[i]))
         intent = ranked[0]
@@ -409,7 +556,8 @@ class Classifier:
             matched.append("intent chatter: no cue strong enough")
         margin = iscore[intent] - max(v for k, v in iscore.items() if k != intent)
         conf = 1.0 / (1.0 + math.exp(-margin))
-        matched.extend(itr[intent])
+        matched.extend(f"intent {intent}: {_tr(t)}" for t in traces[itr_gi[intent]])
+        matched.extend(itr_extra.get(intent, ()))
 
         category, urgency = "none", "normal"
         if intent in ("complaint", "suggestion"):
@@ -419,13 +567,13 @@ class Classifier:
             else:
                 category = best_cat
                 g = rules.categories[best_cat]
-                matched.extend(f"category {best_cat}: {_tr(t)}" for t in traces[gi[id(g)]])
+                matched.extend(f"category {best_cat}: {_tr(t)}" for t in traces[eng._gid[id(g)]])
                 matched.extend(f"category {best_cat}: {t}" for t in cat_extra.get(best_cat, ()))
                 runner = max((v for c, v in cat_scores.items() if c != best_cat), default=0.0)
                 conf *= 1.0 / (1.0 + math.exp(-(best_cs - runner)))
         if intent == "complaint" and us >= st.urgent_threshold and resolved <= 0:
             urgency = "urgent"
-            matched.extend(f"urgent: {_tr(t)}" for t in traces[gi[id(rules.urgency)]])
+            matched.extend(f"urgent: {_tr(t)}" for t in traces[eng.urgency_gi])
         return Classification(intent, category, urgency, round(conf, 3), place, tuple(matched))
 
     def scores(self, text: str) -> dict[str, float]:

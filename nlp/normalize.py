@@ -44,6 +44,8 @@ _ALARM = re.compile("[\U0001F6A8\U0001F198]")
 _PUNCT_RUN = re.compile(r"([!?.,~…\-—=*#:;·•])\1+")
 _CHAR_RUN = re.compile(r"([\u4e00-\u9fffA-Za-z])\1{2,}")
 _SPACE = re.compile(r"\s+")
+# either kind of run: a cheap test before the two substitutions
+_ANY_RUN = re.compile(r"([!?.,~…\-—=*#:;·•])\1|([\u4e00-\u9fffA-Za-z])\2\2")
 
 _cc = None
 _trad_chars: frozenset[str] = frozenset()
@@ -88,12 +90,14 @@ def normalize(text: str) -> str:
     """Normalise one message for matching (see module docstring)."""
     text = to_halfwidth(text)
     text = t2s(text)
-    text = _PLACEHOLDER.sub(" ", text)
-    if _ALARM_CHARS.intersection(text) and _EMOJI.sub("", text).strip():
+    if "[" in text:
+        text = _PLACEHOLDER.sub(" ", text)
+    if not _ALARM_CHARS.isdisjoint(text) and _EMOJI.sub("", text).strip():
         # 🚨 / 🆘 next to words are an alarm marker, like "急!" (round 5)
         text = _ALARM.sub(" 急! ", text)
     text = _EMOJI.sub(" ", text)
-    text = _PUNCT_RUN.sub(r"\1", text)
-    text = _CHAR_RUN.sub(r"\1\1", text)
-    text = _SPACE.sub(" ", text).strip()
-    return text.lower()
+    if _ANY_RUN.search(text):
+        text = _PUNCT_RUN.sub(r"\1", text)
+        text = _CHAR_RUN.sub(r"\1\1", text)
+    # str.split() and re's \s use the same Unicode whitespace definition
+    return " ".join(text.split()).lower()

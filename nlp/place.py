@@ -75,6 +75,12 @@ _LANDMARK = re.compile(
     r"|[东南西北東][门門]|正门|正門|大门口|后门|後門)"
 )
 
+# cheap necessary conditions: every _ADDRESS alternative needs a building or
+# unit word, "-", an area word, or a digit right before 的/家/室/户/号; every
+# landmark needs 车/車 or 门/門.  Texts without them skip the big regexes.
+_ADDRESS_HINT = re.compile(r"[号號栋棟幢座单單区區\-]|[0-9０-９][的家室户戶]")
+_LANDMARK_HINT = re.compile(r"[车車门門]")
+
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -102,7 +108,7 @@ def _area(s: str | None) -> str | None:
 
 def extract_place(text: str) -> Place | None:
     """The first address (or, failing that, landmark) named in ``text``."""
-    m = _ADDRESS.search(text)
+    m = _ADDRESS.search(text) if _ADDRESS_HINT.search(text) else None
     if m is not None:
         g = m.groupdict()
         return Place(
@@ -112,7 +118,7 @@ def extract_place(text: str) -> Place | None:
             room=_num(g["room"] or g["h_room"] or g["u_room"] or g["r_room"]),
             area=_area(g["area"] or g["u_area"] or g["a_area"]),
         )
-    m = _LANDMARK.search(text)
+    m = _LANDMARK.search(text) if _LANDMARK_HINT.search(text) else None
     if m is not None:
         lm = m.group("lm")
         norm = lm.translate(str.maketrans("車庫門東後停場", "车库门东后停场"))

@@ -1,7 +1,7 @@
 """Imports every module that registers timer handlers with @bot.timers.handles."""
 import importlib
 
-TIMER_MODULES = ["bot.services.cases", "bot.services.polls", "bot.services.projects",
+TIMER_MODULES = ["bot.services.cases", "bot.services.projects",
                  "bot.services.reports", "bot.services.opinion"]
 
 for _name in TIMER_MODULES:

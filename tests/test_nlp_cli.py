@@ -107,3 +107,24 @@ def test_lazy_tokenisation_changes_nothing(clf):
     for r in load_labelled(DATA):
         a, b = clf.classify(r["text"]), eager.classify(r["text"])
         assert (a.intent, a.category, a.urgency, a.matched) == (b.intent, b.category, b.urgency, b.matched)
+
+
+def test_regex_prefilter_never_skips_a_match(clf):
+    """The regex index only skips patterns that cannot match (round 6)."""
+    import glob
+    from pathlib import Path
+
+    from nlp.normalize import normalize
+
+    eng = clf._engine
+    files = sorted(glob.glob(str(Path(DATA).parent / "nlp_*.jsonl")))
+    n = 0
+    for f in files:
+        for r in load_labelled(f):
+            text = normalize(r["text"])
+            cands = set(eng.pattern_candidates(text))
+            for pi, (_gi, rx, _w, src, _req) in enumerate(eng._patterns):
+                if rx.search(text):
+                    n += 1
+                    assert pi in cands, (src, text)
+    assert n > 200

@@ -281,11 +281,11 @@ async def _top(session: AsyncSession, col: Any, base: list[ColumnElement[bool]],
 
 async def _extras(session: AsyncSession, out: Figures) -> None:
     """Projects and polls lines, from `report_summary(session, community_id, start, end)`
-    in bot.services.projects / bot.services.polls once they provide one. Only modules
+    in bot.services.projects / bot.services.opinion. Only modules
     already loaded are asked (the app loads every service at start), so a /stats call
     never pays for importing them."""
-    for area in ("projects", "polls"):
-        module = sys.modules.get(f"bot.services.{area}")
+    for area, name in (("projects", "projects"), ("polls", "opinion")):
+        module = sys.modules.get(f"bot.services.{name}")
         summarise = getattr(module, "report_summary", None)
         if summarise is not None:
             out.extras[area] = await summarise(session, out.scope.community_id,

@@ -27,6 +27,8 @@ HELP_ORGANIZER = [
     "/worker — 回复某人的消息或 /worker @用户名，设为网格员",
     "/cases — 工单列表（可筛选）",
     "/project_new、/project_update、/project_stage — 新建项目、发布进展、推进阶段",
+    "/poll_new、/polls、/poll_results 编号 — 发起投票、投票列表、查看结果",
+    "/stats、/export — 统计数据、导出台账",
     "/reload_rules — 重新加载分类规则",
 ]
 ROLES_NONE = "居民"

@@ -2,8 +2,7 @@
 from bot.db.models.cases import Case, CaseEvent, CasePhoto, CaseVoice, Whistle
 from bot.db.models.infra import InboxUpdate, OutboxMessage, Timer
 from bot.db.models.org import Building, Community, Department, GroupChat, Grid, Person, Role
-from bot.db.models import polls, projects  # noqa: F401  (their tables)
-from bot.db.models import opinion  # noqa: F401  (scheduled polls)
+from bot.db.models import opinion, projects  # noqa: F401  (their tables)
 
 __all__ = [
     "Building", "Case", "CaseEvent", "CasePhoto", "CaseVoice", "Community", "Department",
