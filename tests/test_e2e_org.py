@@ -163,6 +163,7 @@ async def test_command_menus_are_set_per_scope(sandbox, settings, clock):
     for person in (liu, zhang):
         person.start_bot()
     async with World.attach(sandbox, settings, clock) as w:
+        await w.settle()  # their /start first: the org import then updates them
         await load_org(w)
     async with World.attach(sandbox, settings, clock):  # menus are published at start
         menus = {(kind, chat): [c["command"] for c in cmds]
