@@ -332,8 +332,9 @@ class _Validator:
                     else:
                         unless.extend(alts)
             weight = self.number(d["weight"], f"{what} item weight")
+            note = None
             if "note" in d:
-                self.string(d["note"], f"{what} item note")
+                note = self.string(d["note"], f"{what} item note")
             if not ok or weight is None:
                 continue
             key = tuple(slots)
@@ -341,7 +342,9 @@ class _Validator:
                 self.err(item, f"{what}: duplicate co-occurrence rule (already on line {seen[key]})")
                 continue
             seen[key] = _line(item)
-            label = "+".join("|".join(s) for s in slots)
+            # a note, when given, names the rule in traces (long word lists
+            # would otherwise make unreadable trace lines)
+            label = note or "+".join("|".join(s) for s in slots)
             out.append(CoRule(tuple(slots), tuple(unless), weight, label, _line(item)))
         return out
 
