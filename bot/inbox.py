@@ -17,7 +17,8 @@ from bot.db.session import transaction
 from bot.texts import common as T
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
+RETRY_BASE = 0.2  # seconds; doubled each attempt (0.2, 0.4, 0.8, 1.6)
 
 
 def chat_key(payload: dict[str, Any]) -> str:
@@ -135,9 +136,14 @@ class Inbox:
                 return
             row.attempts += 1
             row.error = repr(exc)[:500]
-            if row.attempts < MAX_ATTEMPTS:
-                return  # stays pending: retried on the next pass
-            row.status = "failed"
+            attempts = row.attempts
+            if attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+        if attempts < MAX_ATTEMPTS:
+            # Stays pending; the pause lets a transient cause pass (a lock, a poll
+            # whose sendPoll result is not recorded yet) before the next pass.
+            await asyncio.sleep(RETRY_BASE * 2 ** (attempts - 1))
+            return
         chat = (payload.get("message") or {}).get("chat") or {}
         if chat.get("type") == "private":
             try:
