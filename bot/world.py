@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -106,10 +105,7 @@ class World:
             await asyncio.sleep(0.03)
 
     async def _busy(self) -> bool:
-        if self.sb.bot.updates and self._poller is not None:
-            return True
-        if any(d.pending for d in getattr(self.sb, "_deliverers", {}).values()
-               if hasattr(d, "pending")):
+        if self.sb.bot.updates:  # not yet confirmed (polling) or delivered (webhook)
             return True
         async with self.app.ctx.pool() as session:
             inbox = await session.scalar(
@@ -134,6 +130,3 @@ class World:
         while await fire_due(self.app.ctx):
             await self.settle()
         await self.settle()
-
-    def later(self, **delta: float) -> timedelta:
-        return timedelta(**delta)
