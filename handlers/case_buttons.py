@@ -173,11 +173,6 @@ def build_router() -> Router:
             return
         await query.answer(T.ACKED_OK)
 
-    @router.message(CaseInput.waiting, PRIVATE, F.text.startswith("/cancel"))
-    async def cancel(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await message.answer(T.CANCELLED, parse_mode=None)
-
     @router.message(CaseInput.waiting, PRIVATE, ~F.text.startswith("/"))
     async def note_input(message: Message, session: AsyncSession, person: Person,
                          ctx: AppContext, now: datetime, state: FSMContext) -> None:

@@ -118,12 +118,6 @@ def _intake_router() -> Router:
     async def report_in_group(message: Message) -> None:
         await message.reply(TC.PRIVATE_ONLY, parse_mode=None)
 
-    @router.message(ReportFlow.text, PRIVATE, F.text.startswith("/cancel"))
-    @router.message(ReportFlow.grid, PRIVATE, F.text.startswith("/cancel"))
-    async def report_cancel(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await message.answer(T.CANCELLED, parse_mode=None)
-
     @router.message(ReportFlow.text, PRIVATE, ~F.text.startswith("/"))
     async def report_text(message: Message, session: AsyncSession, person: Person,
                           ctx: AppContext, now: datetime, state: FSMContext) -> None:

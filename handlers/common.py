@@ -1,7 +1,8 @@
 """/start, /help, /whoami."""
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,15 @@ def build_router() -> Router:
             person.blocked_bot = False
         roles, kinds = await _roles_text(session, person, ctx)
         await message.answer(T.START.format(name=person.name) + "\n\n" + help_text(roles, kinds))
+
+    @router.message(Command("cancel"), F.chat.type == "private")
+    async def cancel(message: Message, state: FSMContext) -> None:
+        """Leaves any dialog (report, case note, poll creation); nothing is saved."""
+        if await state.get_state() is None:
+            await message.answer(T.NOTHING_TO_CANCEL)
+            return
+        await state.clear()
+        await message.answer(T.CANCELLED)
 
     @router.message(Command("help"))
     async def help_(message: Message, session: AsyncSession, person: Person, ctx: AppContext) -> None:

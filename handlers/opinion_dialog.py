@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -193,11 +193,6 @@ def build_router() -> Router:
     async def poll_new(message: Message, state: FSMContext, session: AsyncSession,
                        person: Person, ctx: AppContext) -> None:
         await start(message, state, session, person, ctx)
-
-    @router.message(Command("cancel"), private, StateFilter(PollDialog))
-    async def cancel(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await message.answer(T.CANCELLED)
 
     @router.message(PollDialog.question, private, F.text)
     async def question(message: Message, state: FSMContext, session: AsyncSession,

@@ -173,3 +173,18 @@ async def test_command_menus_are_set_per_scope(sandbox, settings, clock):
     assert "report" not in menus[("all_group_chats", None)]
     assert {"mycases", "stats", "poll_new"} <= set(menus[("chat", 2001)])
     assert "mycases" in menus[("chat", 1001)] and "stats" not in menus[("chat", 1001)]
+
+
+async def test_cancel_leaves_any_dialog_and_says_so(world):
+    alice = world.sb.add_user("王阿姨")
+    alice.start_bot()
+    await world.sb.wait_for(alice.id)
+    alice.say(alice.id, "/cancel")
+    assert "没有进行中的操作" in (await world.sb.wait_for(alice.id)).text
+    alice.say(alice.id, "/report")
+    await world.sb.wait_for(alice.id, lambda m: "请描述" in m.text)
+    alice.say(alice.id, "/cancel")
+    assert "已取消" in (await world.sb.wait_for(alice.id)).text
+    alice.say(alice.id, "2号楼门口路灯坏了")
+    hint = await world.sb.wait_for(alice.id)
+    assert "已登记工单" not in hint.text  # the dialog is over: no case from this

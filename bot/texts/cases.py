@@ -117,7 +117,6 @@ RECLASSIFIED_OK = "已改为「{category}」。"
 REASSIGNED_OK = "已改派给 {name}。"
 INPUT_EMPTY = "内容不能为空，请重新发送文字。"
 INPUT_TOO_LONG = "内容太长了（最多 {n} 字），请精简后重新发送。"
-CANCELLED = "已取消。"
 
 # -- reporter ------------------------------------------------------------------------------
 REPORTER_UPDATE = "🔔 您反映的工单 {number}：\n{line}"

@@ -6,6 +6,8 @@ NOT_ALLOWED = "抱歉，只有社区工作人员可以这样操作。"
 PRIVATE_ONLY = "这个命令请在与机器人的私聊中使用。"
 GROUP_ONLY = "这个命令请在小区居民群里使用。"
 BUTTON_UNKNOWN = "这个按钮已失效。"
+CANCELLED = "已取消，没有保存任何内容。"
+NOTHING_TO_CANCEL = "现在没有进行中的操作。"
 
 START = (
     "您好，{name}！我是「邻里」社区服务机器人。\n"
