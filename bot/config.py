@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     rules_file: Path | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     quiet_hours: str = "22:00-07:00"
+    poll_reminders: str = "1d,2h"  # before a poll closes; "" for none
     # Outbox pacing, defaults from Telegram's documented limits.
     per_chat_interval: float = 1.0
     group_per_minute: int = 20
@@ -56,6 +57,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
 
+    @field_validator("poll_reminders")
+    @classmethod
+    def _check_reminders(cls, value: str) -> str:
+        reminder_minutes(value)
+        return value
+
+    @property
+    def poll_reminder_minutes(self) -> list[int]:
+        return reminder_minutes(self.poll_reminders)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -63,6 +74,20 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.bot_token.get_secret_value() if self.bot_token else ""
+
+
+def reminder_minutes(spec: str) -> list[int]:
+    """"1d,2h,30m" -> [1440, 120, 30]."""
+    units = {"d": 1440, "h": 60, "m": 1}
+    out = []
+    for part in re.split(r"[,\s]+", spec.strip()):
+        if not part:
+            continue
+        match = re.fullmatch(r"(\d+)([dhm])", part.lower())
+        if match is None:
+            raise ValueError(f"bad reminder {part!r}: use e.g. 1d,2h,30m")
+        out.append(int(match[1]) * units[match[2]])
+    return out
 
 
 class TokenError(Exception):

@@ -182,7 +182,9 @@ async def start(message: Message, state: FSMContext, session: AsyncSession, pers
         await message.answer(T.CHOOSE_COMMUNITY, reply_markup=_kb(
             [(c.name, OpDlg(a=Dlg.COMMUNITY, v=c.id)) for c in communities], 1))
         return
-    await _ask(message, state, session, "question", Spec(community_id=communities[0].id))
+    await _ask(message, state, session, "question",
+               Spec(community_id=communities[0].id,
+                    reminders=ctx.settings.poll_reminder_minutes))
 
 
 def build_router() -> Router:
@@ -349,7 +351,8 @@ async def _press(query: CallbackQuery, message: Message, data: OpDlg, state: FSM
             await query.answer(T.NOT_ORGANIZER, show_alert=True)
             return True
         await query.answer()
-        await _ask(message, state, session, "question", Spec(community_id=v))
+        await _ask(message, state, session, "question",
+                   Spec(community_id=v, reminders=ctx.settings.poll_reminder_minutes))
         return True
     assert spec is not None
     done: str | None = None

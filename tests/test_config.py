@@ -50,3 +50,11 @@ def test_settings_from_env_and_dotenv(tmp_path, monkeypatch):
 def test_bad_timezone_is_rejected():
     with pytest.raises(ValueError):
         Settings(_env_file=None, timezone="Mars/Olympus")
+
+
+def test_poll_reminders_setting():
+    assert Settings(_env_file=None).poll_reminder_minutes == [1440, 120]
+    assert Settings(_env_file=None, poll_reminders="3h, 30m").poll_reminder_minutes == [180, 30]
+    assert Settings(_env_file=None, poll_reminders="").poll_reminder_minutes == []
+    with pytest.raises(ValueError, match="1d,2h"):
+        Settings(_env_file=None, poll_reminders="tomorrow")
