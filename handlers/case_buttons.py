@@ -94,6 +94,9 @@ def build_router() -> Router:
                 await query.answer()
                 await _say(session, person, T.CHOOSE_CATEGORY, now,
                            R.pick_keyboard(case, act, R.category_choices()))
+            elif act == Act.PROJECT:
+                project = await cases.to_project(session, ctx, cid, person, now)
+                await query.answer(T.PROJECT_OK.format(id=project.id), show_alert=True)
             elif act == Act.DETAIL:
                 case = await cases.load(session, cid)
                 if case is None:

@@ -17,6 +17,7 @@ class Act(IntEnum):
     DETAIL = 8
     RECLASSIFY = 9
     REASSIGN = 10
+    PROJECT = 11  # 转为项目: a suggestion becomes a community project
 
 
 class CaseBtn(CallbackData, prefix="cs"):

@@ -207,3 +207,29 @@ async def test_urgent_alerts_organizers_at_once_ignoring_quiet_hours(ctx: AppCon
     assert calm.case.urgency == "normal"
     post = (await outbox(ctx, GROUP_CHAT))[-1]
     assert post.not_before > ctx.clock.now()  # waits for quiet hours to end
+
+
+async def test_organizer_turns_a_suggestion_into_a_project(ctx: AppContext, world: World) -> None:
+    from bot.db.models.projects import Project
+
+    idea = (await say(ctx, world.resident, "建议在5号楼旁边建一个电动车充电棚", 3)).case
+    assert idea is not None and idea.kind == "suggestion"
+    complaint = await _open(ctx, world)
+    from bot.services import case_render
+
+    def buttons(case: object) -> list[str]:
+        kb = case_render.staff_keyboard(case, organizer=True)  # type: ignore[arg-type]
+        return [b.text for row in kb.inline_keyboard for b in row] if kb else []
+
+    assert "转为项目" in buttons(idea)
+    assert "转为项目" not in buttons(await get_case(ctx, complaint))
+    assert "只有" in await refused(act(ctx, cases.to_project, complaint, who=world.organizer))
+    assert await refused(act(ctx, cases.to_project, idea.id, who=world.w1))
+    project = await act(ctx, cases.to_project, idea.id, who=world.organizer)
+    case = await get_case(ctx, idea.id)
+    assert case.status == "closed" and case.close_reason == "project"
+    async with ctx.pool() as session:
+        stored = await session.get(Project, project.id)
+    assert stored.case_id == idea.id and stored.title.startswith("建议在5号楼")
+    assert any("已转为社区项目" in t for t in texts(await outbox(ctx, world.resident.tg_id)))
+    assert await refused(act(ctx, cases.to_project, idea.id, who=world.organizer))

@@ -123,6 +123,8 @@ def staff_keyboard(case: Case, organizer: bool = False) -> InlineKeyboardMarkup 
     if organizer and case.status != "closed":
         add(T.BTN_REASSIGN, Act.REASSIGN)
         add(T.BTN_RECLASSIFY, Act.RECLASSIFY)
+        if case.kind == "suggestion":
+            add(T.BTN_TO_PROJECT, Act.PROJECT)
     if not kb.buttons:
         return None
     kb.adjust(2)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import timers
 from bot.context import AppContext
 from bot.db.models import Case, Department, Person, Whistle
+from bot.db.models.projects import Project
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, RESOLVED
 from bot.services import case_access as access
 from bot.services import case_core as core
@@ -18,7 +19,7 @@ from bot.services import case_intake as intake
 from bot.services import case_notify as notify
 from bot.services import case_render as R
 from bot.services import case_sla as sla
-from bot.services import org
+from bot.services import org, projects
 from bot.taxonomy import category_name
 from bot.texts import cases as T
 from bot.texts import common as TC
@@ -341,6 +342,21 @@ async def close_duplicate(session: AsyncSession, ctx: AppContext, case_id: int, 
     if reporter is not None:
         await intake.add_voice(session, ctx, other, reporter, now)
     return case
+
+
+async def to_project(session: AsyncSession, ctx: AppContext, case_id: int, person: Person,
+                     now: datetime) -> Project:
+    """转为项目: an organizer turns a suggestion into a community project; the case
+    closes (reason "project") and its reporter follows the project."""
+    case = await _organizer_case(session, ctx, case_id, person)
+    if case.kind != "suggestion":
+        raise Refused(T.PROJECT_ONLY_SUGGESTION)
+    _need_status(case, OPEN, ACCEPTED, RESOLVED)
+    title = case.text.strip().splitlines()[0][:30] if case.text.strip() else case.number
+    project = await projects.create_from_case(session, case, title=title, created_by=person,
+                                              now=now)
+    await _close(session, ctx, case, "project", now)
+    return project
 
 
 async def add_note(session: AsyncSession, ctx: AppContext, case_id: int, person: Person,

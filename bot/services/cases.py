@@ -20,6 +20,7 @@ from bot.services.case_workflow import (
     rate,
     reclassify,
     resolve,
+    to_project,
     transfer,
     whistle,
 )
@@ -27,5 +28,6 @@ from bot.services.case_workflow import (
 __all__ = [
     "CaseRefused", "Intake", "Source", "accept", "ack_whistle", "add_note", "add_reason",
     "by_number", "close_duplicate", "edit", "escalate_by", "intake_group", "intake_private",
-    "load", "plus_one", "progress", "rate", "reclassify", "resolve", "transfer", "whistle",
+    "load", "plus_one", "progress", "rate", "reclassify", "resolve", "to_project", "transfer",
+    "whistle",
 ]

@@ -3,7 +3,8 @@
 STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价", "closed": "已办结"}
 LEVEL = {"grid": "网格", "community": "社区", "street": "街道"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
-CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复工单"}
+CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复工单",
+                "project": "已转为社区项目"}
 URGENT_MARK = "🚨紧急"
 
 # -- group replies -------------------------------------------------------------------
@@ -80,6 +81,7 @@ BTN_WHISTLE = "吹哨"
 BTN_ESCALATE = "上报"
 BTN_DETAIL = "详情"
 BTN_RECLASSIFY = "改类别"
+BTN_TO_PROJECT = "转为项目"
 BTN_REASSIGN = "改派"
 BTN_ACK = "报到"
 BTN_PREV = "« 上一页"
@@ -114,6 +116,8 @@ ACK_ALREADY = "已经报到过了。"
 ESCALATED_OK = "已上报至{level}。"
 TOP_LEVEL = "已在最高层级（街道），无法再上报。"
 RECLASSIFIED_OK = "已改为「{category}」。"
+PROJECT_OK = "已转为社区项目 #{id}，发送 /project {id} 查看，/project_update {id} 发布进展。"
+PROJECT_ONLY_SUGGESTION = "只有居民建议可以转为项目。"
 REASSIGNED_OK = "已改派给 {name}。"
 INPUT_EMPTY = "内容不能为空，请重新发送文字。"
 INPUT_TOO_LONG = "内容太长了（最多 {n} 字），请精简后重新发送。"
