@@ -89,6 +89,7 @@ LEDGER_COLUMNS = (
 )
 STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "已办结", "closed": "已关闭"}
 RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
-CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复合并"}
+CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复合并",
+                "project": "转为项目"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
 ANONYMOUS = "匿名"
