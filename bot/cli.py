@@ -22,6 +22,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except TokenError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if settings.org_file is not None:  # keep the database in step with the org file
+        code = _import_org(settings.org_file)
+        if code:
+            return code
     from bot.app import run
 
     asyncio.run(run(settings, token))
@@ -64,6 +68,15 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_org_import(args: argparse.Namespace) -> int:
+    path = args.file or _settings().org_file
+    if path is None:
+        print("请给出组织架构文件 / give the org file: linli org import FILE "
+              "(or set LINLI_ORG_FILE)", file=sys.stderr)
+        return 2
+    return _import_org(path)
+
+
+def _import_org(path: Any) -> int:
     from bot.clock import Clock
     from bot.db.session import create_session_factory, transaction
     from bot.services.orgfile import OrgFileError, import_file
@@ -72,13 +85,12 @@ def cmd_org_import(args: argparse.Namespace) -> int:
     async def go(engine: Any) -> int:
         try:
             async with transaction(create_session_factory(engine)) as session:
-                summary = await import_file(session, args.file)
-                settings = _settings()
-                await ensure_report_timers(session, Clock().now(), settings.tz)
+                summary = await import_file(session, path)
+                await ensure_report_timers(session, Clock().now(), _settings().tz)
         except OrgFileError as exc:
             print(f"组织架构文件有错误，未导入任何内容 / nothing imported:\n{exc}", file=sys.stderr)
             return 1
-        print(f"imported {args.file}: {summary}")
+        print(f"imported {path}: {summary}")
         return 0
 
     return _with_engine(go)
@@ -121,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     org = sub.add_parser("org", help="organisation structure")
     org_sub = org.add_subparsers(dest="org_command", required=True)
     imp = org_sub.add_parser("import", help="load communities, grids, people from YAML")
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?", help="the YAML file (default: LINLI_ORG_FILE)")
     imp.set_defaults(func=cmd_org_import)
 
     sub.add_parser("classify", help="classify JSON Lines or text lines from stdin") \

@@ -30,3 +30,15 @@ def test_bad_org_file_exits_1_with_every_error(tmp_path):
 def test_nlp_suggest_on_a_new_database(tmp_path):
     result = run_linli("nlp", "suggest", cwd=tmp_path)
     assert result.returncode == 0 and "no suggestions" in result.stdout
+
+
+def test_org_file_setting_is_the_default_and_is_checked_at_run(tmp_path):
+    env = {"LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+           "LINLI_ORG_FILE": str(EXAMPLE)}
+    imported = run_linli("org", "import", env=env, cwd=tmp_path)
+    assert imported.returncode == 0 and "communities=1" in imported.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("communities: 3\n", encoding="utf-8")
+    env.update(LINLI_ORG_FILE=str(bad), LINLI_BOT_TOKEN="123456:SANDBOX-linli-test-token")
+    refused = run_linli("run", env=env, cwd=tmp_path)
+    assert refused.returncode == 1 and "'communities' must be a list" in refused.stderr
