@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from bot.db.models import Case, GroupChat
+from bot.db.models import Case
 from bot.db.session import transaction
 from bot.services.orgfile import import_file
 from handlers.case_callbacks import Act, CaseBtn, CaseRate
-from tests.harness import sandbox, world  # noqa: F401
+from tests.harness import bind, sandbox, world  # noqa: F401
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 LIGHT = "3号楼2单元301楼道灯坏了好几天了，有事打我电话13812345678"
@@ -27,9 +27,7 @@ async def setup(world, *, reporter_started: bool = True):  # type: ignore[no-unt
         person.start_bot()
     group = sb.add_group("东湖一网格居民群", [liu, zhang, chen, wang], creator=liu,
                          bot_is_admin=True)
-    async with transaction(world.ctx.pool) as session:
-        await session.execute(update(GroupChat).where(GroupChat.chat_id == -1001001)
-                              .values(chat_id=group.id))
+    await bind(world, group)
     await world.settle()
     return zhang, liu, chen, wang, group
 

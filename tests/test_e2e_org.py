@@ -9,7 +9,7 @@ from bot.db.models import GroupChat, InboxUpdate, Role
 from bot.db.session import transaction
 from bot.services.orgfile import import_file
 from bot.world import World
-from tests.harness import sandbox, world  # noqa: F401
+from tests.harness import bind, sandbox, world  # noqa: F401
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 
@@ -67,9 +67,7 @@ async def test_organizer_makes_a_grid_worker_by_reply(world):
     zhao = world.sb.add_user("赵师傅", "zhao")
     zhao.start_bot()
     group = world.sb.add_group("东湖一网格居民群", [liu, zhao], creator=liu, bot_is_admin=True)
-    async with transaction(world.ctx.pool) as session:  # bind like /bind would
-        await session.execute(GroupChat.__table__.update()
-                              .where(GroupChat.chat_id == -1001001).values(chat_id=group.id))
+    await bind(world, group)
     hello = zhao.say(group, "大家好，我是新来的赵师傅")
     liu.say(group, "/worker", reply_to=hello)
     done = await world.sb.wait_for(group.id, lambda m: "网格员" in m.text and "赵师傅" in m.text)
