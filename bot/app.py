@@ -13,14 +13,19 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiohttp import web
 
 from bot import commands
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import TOKEN_HELP, Settings, TokenError
 from bot.context import AppContext
 from bot.db import migrate
 from bot.db.session import create_engine, create_session_factory, transaction
@@ -118,12 +123,15 @@ class App:
 
     async def poll(self) -> None:
         """Long polling that stores each batch before confirming it (offset)."""
-        await self.bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
         allowed = self.dp.resolve_used_update_types()
         backoff = 1.0
+        webhook_cleared = False
         while not self._stop.is_set():
             try:
+                if not webhook_cleared:
+                    await self.bot.delete_webhook(drop_pending_updates=False)
+                    webhook_cleared = True
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed,
                     request_timeout=POLL_TIMEOUT + 10,
@@ -178,9 +186,32 @@ def dump_update(update: Any) -> dict[str, Any]:
     return update.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
 
 
+async def check_token_with_telegram(bot: Bot) -> None:
+    """Ask Telegram who we are before starting: a rejected token is a clear error, an
+    unreachable server is retried (an old laptop's network may come up late)."""
+    backoff = 2.0
+    while True:
+        try:
+            me = await bot.me()
+        except TelegramUnauthorizedError as exc:
+            raise TokenError(TOKEN_HELP.format(problem="rejected by Telegram / 被拒绝")) from exc
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("cannot reach the Bot API (%s); retrying in %.0fs", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60)
+            continue
+        log.info("running as @%s", me.username)
+        return
+
+
 async def run(settings: Settings, token: str) -> None:
     """`linli run`: until SIGTERM/SIGINT, then a clean stop."""
     app = await App.create(settings, token)
+    try:
+        await check_token_with_telegram(app.bot)
+    except TokenError:
+        await app.stop()
+        raise
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -198,7 +229,9 @@ async def run(settings: Settings, token: str) -> None:
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({main, stopper}, return_when=asyncio.FIRST_COMPLETED)
     main.cancel()
-    await asyncio.gather(main, return_exceptions=True)
+    failure = (await asyncio.gather(main, return_exceptions=True))[0]
     if runner is not None:
         await runner.cleanup()
     await app.stop()
+    if isinstance(failure, Exception):  # polling died: say so and exit non-zero
+        raise failure

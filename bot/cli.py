@@ -28,7 +28,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             return code
     from bot.app import run
 
-    asyncio.run(run(settings, token))
+    try:
+        asyncio.run(run(settings, token))
+    except TokenError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,6 +1,7 @@
 """The `linli` command as a community worker uses it, on a fresh SQLite file."""
 from pathlib import Path
 
+from bot.sandbox.testing import sandbox  # noqa: F401
 from tests.test_config import run_linli
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
@@ -42,3 +43,21 @@ def test_org_file_setting_is_the_default_and_is_checked_at_run(tmp_path):
     env.update(LINLI_ORG_FILE=str(bad), LINLI_BOT_TOKEN="123456:SANDBOX-linli-test-token")
     refused = run_linli("run", env=env, cwd=tmp_path)
     assert refused.returncode == 1 and "'communities' must be a list" in refused.stderr
+
+
+async def test_a_token_telegram_rejects_stops_linli_run_with_an_explanation(sandbox, tmp_path):
+    import asyncio
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    env.update(LINLI_BOT_TOKEN="999999:WRONG-token-for-this-server",
+               LINLI_API_BASE_URL=sandbox.url,
+               LINLI_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    assert "rejected by Telegram" in err.decode() and "@BotFather" in err.decode()
+    assert "Traceback" not in err.decode()
