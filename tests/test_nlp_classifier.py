@@ -178,3 +178,36 @@ def test_normalize_collapses_and_strips():
 def test_empty_and_emoji_only(clf):
     for t in ["", "   ", "🙏🙏", "[表情]"]:
         assert clf.classify(t).intent == "chatter"
+
+
+# ---------------------------------------------------------------- round 13 families
+
+@pytest.mark.parametrize("text, expected", [
+    # wishes and "…呗" propose something
+    ("要是单元门口有个挡雨的地方就好了", ("suggestion", "facilities", "normal")),
+    ("楼下那块空地种点花呗", ("suggestion", "greenery", "normal")),
+    # a hypothetical question asks; it reports nothing
+    ("万一半夜电梯里关了人，应该先打谁的电话？", ("inquiry", "none", "normal")),
+    # a message that opens in the past and never comes back to now
+    ("上个礼拜被关在电梯里半小时，物业到现在没个说法", ("complaint", "elevator", "normal")),
+    # a 接龙 entry: "1201" is a room, not 120
+    ("19栋1201 要两箱牛奶", ("chatter", "none", "normal")),
+    # lighting the stove is not a fire; a check that found nothing is not an emergency
+    ("燃气灶打着火就灭，燃气公司说要等", ("complaint", "heating_gas", "normal")),
+    ("燃气公司上门查了说没漏，放心了", ("chatter", "none", "normal")),
+    # emergencies told by what is happening
+    ("井盖被人撬走了，下面好深，马上放学了快来人", ("complaint", "facilities", "urgent")),
+    ("救护车在3栋楼下进不来，车主快下来挪车", ("complaint", "parking", "urgent")),
+    ("整栋楼暖气全凉了，外面零下十度，老人冻得直哆嗦", ("complaint", "heating_gas", "urgent")),
+    # the thing that must be fixed
+    ("有人拎着电瓶进电梯，电瓶冒烟了", ("complaint", "ebike", "urgent")),
+    ("保安在门口跟业主吵架，还骂脏话", ("complaint", "property", "normal")),
+    ("楼梯拐角堆了一摞旧暖气片，半年没人管", ("complaint", "sanitation", "normal")),
+    ("雨水井的铁盖不见了，晚上根本看不见", ("complaint", "facilities", "urgent")),
+    # found property and greetings name objects but report nothing
+    ("谁家孩子的外套落在滑梯上了，我放门卫室了", ("chatter", "none", "normal")),
+    ("各位邻居早上好", ("chatter", "none", "normal")),
+])
+def test_round13_families(clf, text, expected):
+    r = clf.classify(text)
+    assert (r.intent, r.category, r.urgency) == expected, r.matched
