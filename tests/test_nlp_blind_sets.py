@@ -2,7 +2,7 @@
 rule change for it and scored once on the rules of the day (docs/nlp.md has those
 first-seen figures). Sets 1-11: ids whose number is not a multiple of 3 were used to
 generalise the rules, ids divisible by 3 were held back and scored at the end of their
-round. Sets 12-27 (round 13) were scored whole when they arrived, then tuned on. The
+round. Sets 12-45 (round 13) were scored whole when they arrived, then tuned on. The
 thresholds sit just under the current figures, so a rule edit that hurts phrasing the
 rules once learned is caught."""
 from __future__ import annotations
@@ -48,6 +48,21 @@ SHAPES = {
     "nlp_blind25": (150, 8),
     "nlp_blind26": (150, 9),
     "nlp_blind27": (150, 9),
+    "nlp_blind28": (150, 9),
+    "nlp_blind29": (150, 8),
+    "nlp_blind30": (150, 9),
+    "nlp_blind31": (150, 8),
+    "nlp_blind32": (150, 9),
+    "nlp_blind33": (150, 9),
+    "nlp_blind34": (150, 8),
+    "nlp_blind35": (150, 9),
+    "nlp_blind36": (150, 9),
+    "nlp_blind37": (150, 9),
+    "nlp_blind38": (150, 9),
+    "nlp_blind39": (150, 8),
+    "nlp_blind40": (150, 8),
+    "nlp_blind41": (150, 9),
+    "nlp_blind42": (150, 9),
 }
 
 # (set, part, minimum rows in the part, intent accuracy, category macro-F1,
@@ -75,7 +90,7 @@ THRESHOLDS = [
     ("nlp_blind10", "held", 32, 0.90, 0.95, 0.65, 0.95),
     ("nlp_blind11", "tuned", 54, 0.97, 0.78, 0.95, 0.90),
     ("nlp_blind11", "held", 26, 0.90, 0.97, 0.95, 0.95),
-    # round 13: every row of sets 12-27 has been read and tuned on (docs/nlp.md has
+    # round 13: every row of sets 12-42 has been read and tuned on (docs/nlp.md has
     # the figures each set got when it was first scored, before any change for it)
     ("nlp_blind12", "all", 120, 0.98, 0.98, 0.98, 0.98),
     ("nlp_blind13", "all", 120, 0.96, 0.96, 0.98, 0.98),
@@ -84,15 +99,30 @@ THRESHOLDS = [
     ("nlp_blind16", "all", 150, 0.98, 0.98, 0.90, 0.90),
     ("nlp_blind17", "all", 150, 0.97, 0.97, 0.98, 0.98),
     ("nlp_blind18", "all", 150, 0.97, 0.95, 0.98, 0.91),
-    ("nlp_blind19", "all", 150, 0.97, 0.96, 0.98, 0.87),
+    ("nlp_blind19", "all", 150, 0.97, 0.97, 0.98, 0.87),
     ("nlp_blind20", "all", 150, 0.98, 0.95, 0.98, 0.98),
-    ("nlp_blind21", "all", 150, 0.97, 0.96, 0.98, 0.88),
-    ("nlp_blind22", "all", 150, 0.97, 0.96, 0.98, 0.98),
+    ("nlp_blind21", "all", 150, 0.97, 0.96, 0.98, 0.98),
+    ("nlp_blind22", "all", 150, 0.97, 0.97, 0.98, 0.98),
     ("nlp_blind23", "all", 150, 0.97, 0.92, 0.98, 0.80),
-    ("nlp_blind24", "all", 150, 0.97, 0.98, 0.98, 0.98),
-    ("nlp_blind25", "all", 150, 0.94, 0.91, 0.98, 0.98),
-    ("nlp_blind26", "all", 150, 0.98, 0.89, 0.98, 0.88),
+    ("nlp_blind24", "all", 150, 0.97, 0.97, 0.98, 0.98),
+    ("nlp_blind25", "all", 150, 0.94, 0.92, 0.98, 0.98),
+    ("nlp_blind26", "all", 150, 0.98, 0.91, 0.98, 0.98),
     ("nlp_blind27", "all", 150, 0.95, 0.90, 0.98, 0.98),
+    ("nlp_blind28", "all", 150, 0.97, 0.96, 0.98, 0.80),
+    ("nlp_blind29", "all", 150, 0.96, 0.94, 0.86, 0.98),
+    ("nlp_blind30", "all", 150, 0.98, 0.93, 0.98, 0.98),
+    ("nlp_blind31", "all", 150, 0.96, 0.94, 0.98, 0.78),
+    ("nlp_blind32", "all", 150, 0.97, 0.95, 0.98, 0.98),
+    ("nlp_blind33", "all", 150, 0.97, 0.96, 0.98, 0.80),
+    ("nlp_blind34", "all", 150, 0.97, 0.96, 0.98, 0.78),
+    ("nlp_blind35", "all", 150, 0.97, 0.97, 0.98, 0.88),
+    ("nlp_blind36", "all", 150, 0.96, 0.94, 0.87, 0.98),
+    ("nlp_blind37", "all", 150, 0.96, 0.92, 0.98, 0.88),
+    ("nlp_blind38", "all", 150, 0.97, 0.94, 0.98, 0.98),
+    ("nlp_blind39", "all", 150, 0.97, 0.93, 0.98, 0.87),
+    ("nlp_blind40", "all", 150, 0.97, 0.95, 0.98, 0.98),
+    ("nlp_blind41", "all", 150, 0.96, 0.94, 0.98, 0.88),
+    ("nlp_blind42", "all", 150, 0.95, 0.94, 0.87, 0.87),
 ]
 
 
