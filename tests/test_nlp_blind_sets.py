@@ -63,6 +63,9 @@ SHAPES = {
     "nlp_blind40": (150, 8),
     "nlp_blind41": (150, 9),
     "nlp_blind42": (150, 9),
+    "nlp_blind43": (150, 9),
+    "nlp_blind44": (150, 9),
+    "nlp_blind45": (150, 9),
 }
 
 # (set, part, minimum rows in the part, intent accuracy, category macro-F1,
@@ -90,7 +93,7 @@ THRESHOLDS = [
     ("nlp_blind10", "held", 32, 0.90, 0.95, 0.65, 0.95),
     ("nlp_blind11", "tuned", 54, 0.97, 0.78, 0.95, 0.90),
     ("nlp_blind11", "held", 26, 0.90, 0.97, 0.95, 0.95),
-    # round 13: every row of sets 12-42 has been read and tuned on (docs/nlp.md has
+    # round 13: every row of sets 12-45 has been read and tuned on (docs/nlp.md has
     # the figures each set got when it was first scored, before any change for it)
     ("nlp_blind12", "all", 120, 0.98, 0.98, 0.98, 0.98),
     ("nlp_blind13", "all", 120, 0.96, 0.96, 0.98, 0.98),
@@ -113,7 +116,7 @@ THRESHOLDS = [
     ("nlp_blind30", "all", 150, 0.98, 0.93, 0.98, 0.98),
     ("nlp_blind31", "all", 150, 0.96, 0.94, 0.98, 0.78),
     ("nlp_blind32", "all", 150, 0.97, 0.95, 0.98, 0.98),
-    ("nlp_blind33", "all", 150, 0.97, 0.96, 0.98, 0.80),
+    ("nlp_blind33", "all", 150, 0.97, 0.96, 0.98, 0.88),
     ("nlp_blind34", "all", 150, 0.97, 0.96, 0.98, 0.78),
     ("nlp_blind35", "all", 150, 0.97, 0.97, 0.98, 0.88),
     ("nlp_blind36", "all", 150, 0.96, 0.94, 0.87, 0.98),
@@ -123,6 +126,9 @@ THRESHOLDS = [
     ("nlp_blind40", "all", 150, 0.97, 0.95, 0.98, 0.98),
     ("nlp_blind41", "all", 150, 0.96, 0.94, 0.98, 0.88),
     ("nlp_blind42", "all", 150, 0.95, 0.94, 0.87, 0.87),
+    ("nlp_blind43", "all", 150, 0.91, 0.89, 0.98, 0.88),
+    ("nlp_blind44", "all", 150, 0.93, 0.83, 0.87, 0.98),
+    ("nlp_blind45", "all", 150, 0.95, 0.89, 0.98, 0.98),
 ]
 
 
