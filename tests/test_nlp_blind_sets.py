@@ -2,7 +2,8 @@
 rule change for it and scored once on the rules of the day (docs/nlp.md has those
 first-seen figures). Sets 1-11: ids whose number is not a multiple of 3 were used to
 generalise the rules, ids divisible by 3 were held back and scored at the end of their
-round. Sets 12-45 (round 13) were scored whole when they arrived, then tuned on. The
+round. Sets 12-45 (round 13) were scored whole when they arrived, then tuned on;
+sets 46-48 were scored once on the final rules and never tuned on. The
 thresholds sit just under the current figures, so a rule edit that hurts phrasing the
 rules once learned is caught."""
 from __future__ import annotations
@@ -66,6 +67,9 @@ SHAPES = {
     "nlp_blind43": (150, 9),
     "nlp_blind44": (150, 9),
     "nlp_blind45": (150, 9),
+    "nlp_blind46": (150, 9),
+    "nlp_blind47": (150, 9),
+    "nlp_blind48": (150, 9),
 }
 
 # (set, part, minimum rows in the part, intent accuracy, category macro-F1,
@@ -129,6 +133,10 @@ THRESHOLDS = [
     ("nlp_blind43", "all", 150, 0.91, 0.89, 0.98, 0.88),
     ("nlp_blind44", "all", 150, 0.93, 0.83, 0.87, 0.98),
     ("nlp_blind45", "all", 150, 0.95, 0.89, 0.98, 0.98),
+    # sets 46-48: scored once on the final rules and never tuned on (the final check)
+    ("nlp_blind46", "all", 150, 0.93, 0.88, 0.87, 0.87),
+    ("nlp_blind47", "all", 150, 0.93, 0.90, 0.98, 0.98),
+    ("nlp_blind48", "all", 150, 0.91, 0.92, 0.98, 0.73),
 ]
 
 
