@@ -34,8 +34,9 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bot.db.models import Case, Community  # noqa: E402
 from bot.db.session import create_engine, create_session_factory  # noqa: E402
-from bot.services import ledger, stats  # noqa: E402
-from bot.services.reports_render import stats_message  # noqa: E402
+from bot.reports import ledger
+from bot.reports import stats  # noqa: E402
+from bot.reports.render import stats_message  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

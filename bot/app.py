@@ -23,16 +23,16 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiohttp import web
 
-from bot import commands
+from handlers import commands
 from bot.clock import Clock
 from bot.config import TOKEN_HELP, Settings, TokenError
 from bot.context import AppContext
 from bot.db import migrate
 from bot.db.session import create_engine, create_session_factory, transaction
-from bot.inbox import Inbox
-from bot.middlewares import DbSessionMiddleware
-from bot.sender import Sender
-from bot.services.reports import ensure_report_timers
+from bot.delivery.inbox import Inbox
+from handlers.middlewares import DbSessionMiddleware
+from bot.delivery.sender import Sender
+from bot.reports.service import ensure_report_timers
 from handlers import build_root_router
 from scheduler.setup import build_scheduler
 

@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import main as demo_main
+    from demo.script import main as demo_main
 
     return asyncio.run(demo_main(fast=args.fast))
 
@@ -83,8 +83,8 @@ def cmd_org_import(args: argparse.Namespace) -> int:
 def _import_org(path: Any) -> int:
     from bot.clock import Clock
     from bot.db.session import create_session_factory, transaction
-    from bot.services.orgfile import OrgFileError, import_file
-    from bot.services.reports import ensure_report_timers
+    from bot.org.orgfile import OrgFileError, import_file
+    from bot.reports.service import ensure_report_timers
 
     async def go(engine: Any) -> int:
         try:
@@ -113,7 +113,7 @@ def cmd_nlp_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_nlp_suggest(args: argparse.Namespace) -> int:
-    from bot.services.corrections import print_suggestions
+    from bot.cases.corrections import print_suggestions
 
     return _with_engine(lambda engine: print_suggestions(engine, _settings(), sys.stdout))
 
@@ -164,7 +164,7 @@ def _load_extensions() -> None:
 
     if EXTENSIONS:
         return
-    for name in ("bot.reports_cli", "bot.opinion_cli"):
+    for name in ("bot.reports.cli", "bot.polls.cli"):
         try:
             EXTENSIONS.append(importlib.import_module(name).register)
         except ModuleNotFoundError as exc:

@@ -11,9 +11,9 @@ MODULES = [
     "handlers.common",
     "handlers.org",
     "handlers.reports",
-    "handlers.opinion",
-    "handlers.projects",
-    "handlers.cases",  # catches plain group messages: after every command
+    "handlers.polls.commands",
+    "handlers.projects.commands",
+    "handlers.cases.intake",  # catches plain group messages: after every command
     "handlers.fallback",
 ]
 

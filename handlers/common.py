@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.models import Person
-from bot.services import org
-from bot.texts import common as T
+from bot.org import service as org
+from bot import texts as T
 
 
 async def _roles_text(session: AsyncSession, person: Person, ctx: AppContext) -> tuple[str, set[str]]:

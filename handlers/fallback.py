@@ -2,7 +2,7 @@
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.texts import common as T
+from bot import texts as T
 
 
 def build_router() -> Router:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.models import Grid, Person
-from bot.services import org
-from bot.texts import common as T
+from bot.org import service as org
+from bot import texts as T
 from handlers.callbacks import BindGrid
 
 GROUPS = F.chat.type.in_({"group", "supergroup"})

@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.models import Community, Grid, Person
-from bot.services import ledger, org, report_charts, stats
-from bot.services.reports_render import period_label, stats_message
-from bot.texts import common as C
-from bot.texts import reports as T
+from bot.reports import ledger
+from bot.org import service as org
+from bot.reports import charts as report_charts
+from bot.reports import stats
+from bot.reports.render import period_label, stats_message
+from bot import texts as C
+from bot.reports import texts as T
 
 PRIVATE = F.chat.type == "private"
 DEFAULT_PERIOD = stats.PERIOD_CODES.index("tm")

@@ -1,8 +1,8 @@
-"""Imports every module that registers timer handlers with @bot.timers.handles."""
+"""Imports every module that registers timer handlers with @scheduler.timers.handles."""
 import importlib
 
-TIMER_MODULES = ["bot.services.cases", "bot.services.projects",
-                 "bot.services.reports", "bot.services.opinion"]
+TIMER_MODULES = ["bot.cases", "bot.projects.service",
+                 "bot.reports.service", "bot.polls.service"]
 
 for _name in TIMER_MODULES:
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import timers
+from scheduler import timers
 from bot.context import AppContext
 from scheduler import handlers  # noqa: F401  (registers timer handlers)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
@@ -16,6 +17,8 @@ from bot.context import AppContext
 from bot.db import migrate
 from bot.db.base import Base
 from bot.db.session import create_engine, create_session_factory
+from demo.world import World
+from sandbox import SandboxServer
 
 TEST_DB = os.environ.get("LINLI_TEST_DATABASE_URL", "")
 _pg_migrated = False
@@ -74,3 +77,27 @@ def settings(db_url: str) -> Settings:
 @pytest.fixture
 def ctx(settings: Settings, pool: async_sessionmaker[AsyncSession], clock: FakeClock) -> AppContext:
     return AppContext(settings=settings, pool=pool, clock=clock)
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxServer]:
+    """The local Bot API server; a test fails if the server itself broke."""
+    async with SandboxServer() as sb:
+        yield sb
+        assert not sb.internal_errors, sb.internal_errors
+
+
+@pytest.fixture
+async def sandbox_bot(sandbox: SandboxServer) -> AsyncIterator[Any]:
+    bot = sandbox.make_bot()
+    try:
+        yield bot
+    finally:
+        await bot.session.close()
+
+
+@pytest.fixture
+async def world(sandbox: SandboxServer, settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
+    """The real bot over HTTP against the sandbox, with the example org imported."""
+    async with World.attach(sandbox, settings, clock) as w:
+        yield w

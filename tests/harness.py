@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real bot over HTTP against the local Bot API server.
+"""End-to-end helpers; the fixtures (`sandbox`, `sandbox_bot`, `world`) are in conftest.
 
     async def test_x(world):
         alice = world.sb.add_user("Alice")
@@ -7,38 +7,36 @@
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
 from typing import Any
 
-import pytest_asyncio
+import aiohttp
+from sqlalchemy import delete, select
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.sandbox import SandboxServer
-from bot.sandbox.testing import sandbox
-from bot.world import World
-
-__all__ = ["World", "bind", "sandbox", "world"]
-
-
-@pytest_asyncio.fixture
-async def world(sandbox: SandboxServer, settings: Settings, clock: FakeClock) -> AsyncIterator[World]:
-    async with World.attach(sandbox, settings, clock) as w:
-        yield w
+from bot.db.models import GroupChat, Grid
+from bot.db.session import transaction
+from bot.org import service as org
+from demo.world import World
+from sandbox import SandboxServer
 
 
 async def bind(world: World, chat: Any, grid_name: str = "第一网格") -> None:
     """Bind a sandbox group to a grid of the imported example org, as /bind would,
     replacing the example file's placeholder group; waits for the join to be handled."""
-    from sqlalchemy import delete, select
-
-    from bot.db.models import GroupChat, Grid
-    from bot.db.session import transaction
-    from bot.services import org
-
     await world.settle()
     async with transaction(world.ctx.pool) as session:
         await session.execute(delete(GroupChat).where(GroupChat.chat_id == -1001001))
         grid_id = await session.scalar(select(Grid.id).where(Grid.name == grid_name))
         assert grid_id is not None, grid_name
         await org.bind_group(session, chat.id, chat.title or "", grid_id)
+
+
+async def raw_call(
+    sb: SandboxServer, method: str, token: str | None = None, **params: Any
+) -> tuple[int, dict[str, Any]]:
+    """POST form fields to ``/bot{token}/{method}``; return (status, decoded JSON)."""
+    form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+    async with aiohttp.ClientSession() as session:
+        url = f"{sb.url}/bot{token or sb.token}/{method}"
+        async with session.post(url, data=form) as response:
+            return response.status, await response.json()

@@ -6,8 +6,8 @@ import io
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.context import AppContext
-from bot.services import cases
-from bot.services.corrections import print_suggestions
+from bot import cases
+from bot.cases.corrections import print_suggestions
 from tests.test_cases_fixtures import World, act, classifier, say, world  # noqa: F401
 
 

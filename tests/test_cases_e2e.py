@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from bot.db.models import Case
 from bot.db.session import transaction
-from bot.services.orgfile import import_file
-from handlers.case_callbacks import Act, CaseBtn, CaseRate
-from tests.harness import bind, sandbox, world  # noqa: F401
+from bot.org.orgfile import import_file
+from handlers.cases.callbacks import Act, CaseBtn, CaseRate
+from tests.harness import bind
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 LIGHT = "3号楼2单元301楼道灯坏了好几天了，有事打我电话13812345678"
@@ -110,7 +110,7 @@ async def test_photo_album_edit_and_duplicates(world):
     card = await sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body)
     await world.settle()
     async with world.ctx.pool() as session:
-        from bot.services import cases
+        from bot import cases
 
         case = await cases.by_number(session, "东湖-2026-0001")
         assert len(case.photos) == 3
@@ -189,7 +189,7 @@ async def test_reporter_outside_private_chat_gets_batched_thread_reply_and_escal
 
 
 async def test_restart_between_open_and_resolve(world, settings, clock):
-    from bot.world import World
+    from demo.world import World
 
     zhang, liu, chen, wang, group = await setup(world)
     sb = world.sb

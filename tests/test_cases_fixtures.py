@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import timers
+from scheduler import timers
 from bot.context import AppContext
 from bot.db.models import (
     Case, CaseEvent, Community, Department, GroupChat, Grid, OutboxMessage, Person,
 )
 from bot.db.session import transaction
-from bot.services import cases, org
+from bot import cases
+from bot.org import service as org
 
 GROUP_CHAT = -100500
 

@@ -5,7 +5,7 @@ import asyncio
 
 from bot.context import AppContext
 from bot.db.session import transaction
-from bot.services import cases
+from bot import cases
 from tests.test_cases_fixtures import (  # noqa: F401  (fixtures)
     GROUP_CHAT, World, events, get_case, outbox, say, texts, world,
 )
@@ -132,7 +132,7 @@ async def test_group_posts_mask_phone_id_and_room(ctx: AppContext, world: World)
     text = "3号楼2单元301室漏水严重，联系我13812345678 或 138-1234-5678，身份证110101199003077777"
     got = await say(ctx, world.resident, text, 90)
     assert got.case is not None and got.case.room == "301"
-    from bot.services import case_render as R
+    from bot.cases import render as R
 
     shown = R.public_text(got.case, world.resident, got.case.text)
     assert "13812345678" not in shown and "138-1234-5678" not in shown

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.context import AppContext
 from bot.db.models import Timer
-from bot.services import cases
+from bot import cases
 from tests.test_cases_fixtures import (  # noqa: F401  (fixtures)
     GROUP_CHAT, World, act, events, fire, get_case, make_world, outbox, say, texts, world,
 )

@@ -8,7 +8,7 @@ import pytest
 from bot.context import AppContext
 from bot.db.models import Person
 from bot.db.session import transaction
-from bot.services import cases
+from bot import cases
 from tests.test_cases_fixtures import (  # noqa: F401  (fixtures)
     GROUP_CHAT, World, act, events, get_case, make_world, outbox, say, texts, world,
 )
@@ -215,7 +215,7 @@ async def test_organizer_turns_a_suggestion_into_a_project(ctx: AppContext, worl
     idea = (await say(ctx, world.resident, "建议在5号楼旁边建一个电动车充电棚", 3)).case
     assert idea is not None and idea.kind == "suggestion"
     complaint = await _open(ctx, world)
-    from bot.services import case_render
+    from bot.cases import render as case_render
 
     def buttons(case: object) -> list[str]:
         kb = case_render.staff_keyboard(case, organizer=True)  # type: ignore[arg-type]

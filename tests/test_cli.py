@@ -1,7 +1,6 @@
 """The `linli` command as a community worker uses it, on a fresh SQLite file."""
 from pathlib import Path
 
-from bot.sandbox.testing import sandbox  # noqa: F401
 from tests.test_config import run_linli
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"

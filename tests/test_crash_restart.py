@@ -15,9 +15,8 @@ from sqlalchemy import func, select, update
 from bot.db import migrate
 from bot.db.models import Case, GroupChat, InboxUpdate
 from bot.db.session import create_engine, create_session_factory, transaction
-from bot.services.orgfile import import_file
+from bot.org.orgfile import import_file
 from tests.conftest import TEST_DB
-from tests.harness import sandbox  # noqa: F401
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 TOTAL = 120

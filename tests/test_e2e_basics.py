@@ -1,5 +1,4 @@
 """Round trips over real HTTP: polling and webhook, /start, /help, /whoami."""
-from tests.harness import sandbox, world  # noqa: F401
 
 
 async def test_start_in_private_over_polling(world):

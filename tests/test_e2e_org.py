@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from bot.db.models import GroupChat, InboxUpdate, Role
 from bot.db.session import transaction
-from bot.services.orgfile import import_file
-from bot.world import World
-from tests.harness import bind, sandbox, world  # noqa: F401
+from bot.org.orgfile import import_file
+from demo.world import World
+from tests.harness import bind
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 

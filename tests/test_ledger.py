@@ -13,8 +13,9 @@ import pytest
 from bot import cli
 from bot.cli import main as cli_main
 from bot.db.session import transaction
-from bot.services import ledger, stats
-from bot.texts import reports as T
+from bot.reports import ledger
+from bot.reports import stats
+from bot.reports import texts as T
 from tests.test_reports_fixture import build
 
 TZ = ZoneInfo("Asia/Shanghai")

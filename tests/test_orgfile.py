@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import Building, Community, Department, GroupChat, Grid, Person, Role
 from bot.db.session import transaction
-from bot.services.orgfile import OrgFileError, import_file, load
+from bot.org.orgfile import OrgFileError, import_file, load
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 

@@ -5,13 +5,12 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from bot import outbox
+from bot.delivery import outbox
 from bot.clock import Clock
 from bot.db.models import OutboxMessage, Person
 from bot.db.session import transaction
-from bot.pacer import Pacer
-from bot.sender import Sender
-from tests.harness import sandbox  # noqa: F401
+from bot.delivery.pacer import Pacer
+from bot.delivery.sender import Sender
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from bot.pacer import Pacer
+from bot.delivery.pacer import Pacer
 
 
 class Tick:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import evaluation as ev
+from bot.polls import evaluation as ev
 
 
 def test_presets_have_the_agreed_labels_and_slugs() -> None:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from bot.db.models import Community, Grid
 from bot.db.session import transaction
-from bot.services import org
-from tests.harness import sandbox, world  # noqa: F401
+from bot.org import service as org
 
 
 async def setup(world):

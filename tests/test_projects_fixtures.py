@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import timers
+from scheduler import timers
 from bot.context import AppContext
 from bot.db.models import Community, GroupChat, Grid, OutboxMessage, Person, Timer
 from bot.db.models.projects import Project
 from bot.db.session import transaction
-from bot.services import org, project_polls, projects
-from bot.services.project_parse import MilestoneSpec
+from bot.org import service as org
+from bot.projects import polls as project_polls
+from bot.projects import service as projects
+from bot.projects.parse import MilestoneSpec
 
 G1, G2, G_OTHER = -1001, -1002, -1003
 R = TypeVar("R")

@@ -8,11 +8,12 @@ import pytest
 from aiogram.methods import SendMediaGroup
 from sqlalchemy import func, select
 
-from bot import outbox as ob
+from bot.delivery import outbox as ob
 from bot.db.models import Case, CaseEvent, OutboxMessage, Person
 from bot.db.models.projects import Project, ProjectUpdate
-from bot.services import project_render, projects
-from bot.services.project_parse import (
+from bot.projects import render as project_render
+from bot.projects import service as projects
+from bot.projects.parse import (
     MilestoneSpec,
     ProjectError,
     parse_form,

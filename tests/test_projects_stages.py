@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.services import projects
-from bot.services.project_parse import MilestoneSpec, ProjectError, parse_update
+from bot.projects import service as projects
+from bot.projects.parse import MilestoneSpec, ProjectError, parse_update
 from tests.test_projects_fixtures import (  # noqa: F401
     G1,
     G2,

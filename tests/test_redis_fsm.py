@@ -11,9 +11,8 @@ from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.app import build_storage
 from bot.db.session import transaction
-from bot.services.orgfile import import_file
-from bot.world import World
-from tests.harness import sandbox  # noqa: F401
+from bot.org.orgfile import import_file
+from demo.world import World
 
 REDIS = os.environ.get("LINLI_TEST_REDIS_URL", "")
 needs_redis = pytest.mark.skipif(not REDIS, reason="set LINLI_TEST_REDIS_URL to test Redis")

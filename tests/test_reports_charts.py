@@ -9,9 +9,10 @@ from matplotlib.ft2font import FT2Font
 
 from bot import charts
 from bot.db.session import transaction
-from bot.services import report_charts, stats
+from bot.reports import charts as report_charts
+from bot.reports import stats
 from bot.taxonomy import CATEGORIES
-from bot.texts import reports as T
+from bot.reports import texts as T
 from tests.test_reports_fixture import build, utc
 
 TZ = ZoneInfo("Asia/Shanghai")

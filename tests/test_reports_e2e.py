@@ -7,8 +7,7 @@ import openpyxl
 
 from bot.db.models import Person
 from bot.db.session import transaction
-from bot.texts import reports as T
-from tests.harness import sandbox, world  # noqa: F401
+from bot.reports import texts as T
 from tests.test_reports_fixture import build
 
 

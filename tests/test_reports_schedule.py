@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import timers
+from scheduler import timers
 from bot.db.models import OutboxMessage, Timer
 from bot.db.session import transaction
-from bot.services import reports
+from bot.reports import service as reports
 from tests.test_reports_fixture import build, utc
 
 

@@ -1,4 +1,4 @@
-"""Every figure of bot.services.stats against values worked out by hand on the fixture
+"""Every figure of bot.reports.stats against values worked out by hand on the fixture
 (see test_reports_fixture for the eight cases and what each one exercises)."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from bot.db.models import Community
 from bot.db.session import transaction
-from bot.services import stats
-from bot.services.reports_render import stats_message
-from bot.services.stats import Scope
+from bot.reports import stats
+from bot.reports.render import stats_message
+from bot.reports.stats import Scope
 from tests.test_reports_fixture import H, build, make_case, utc
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-from bot.sandbox import DROP, FloodLimits, SandboxServer
-from bot.sandbox.testing import raw_call, sandbox, sandbox_bot  # noqa: F401
+from sandbox import DROP, FloodLimits, SandboxServer
+from tests.harness import raw_call
 
 pytestmark = pytest.mark.asyncio
 

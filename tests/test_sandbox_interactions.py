@@ -21,9 +21,8 @@ from aiogram.types import (
     PollAnswer,
 )
 
-from bot.sandbox import SandboxServer
-from bot.sandbox.client import tiny_png
-from bot.sandbox.testing import sandbox, sandbox_bot  # noqa: F401
+from sandbox import SandboxServer
+from sandbox.client import tiny_png
 
 pytestmark = pytest.mark.asyncio
 

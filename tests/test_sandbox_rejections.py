@@ -12,9 +12,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox import SandboxServer
-from bot.sandbox.client import tiny_png
-from bot.sandbox.testing import raw_call, sandbox, sandbox_bot  # noqa: F401
+from sandbox import SandboxServer
+from sandbox.client import tiny_png
+from tests.harness import raw_call
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,8 +9,7 @@ import pytest
 from aiogram.exceptions import TelegramConflictError
 from aiohttp import web
 
-from bot.sandbox import SandboxServer
-from bot.sandbox.testing import sandbox, sandbox_bot  # noqa: F401
+from sandbox import SandboxServer
 
 pytestmark = pytest.mark.asyncio
 

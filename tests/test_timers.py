@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import timers
+from scheduler import timers
 from bot.db.models import Timer
 from bot.db.session import transaction
 

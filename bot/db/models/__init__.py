@@ -2,7 +2,8 @@
 from bot.db.models.cases import Case, CaseEvent, CasePhoto, CaseVoice, Whistle
 from bot.db.models.infra import InboxUpdate, OutboxMessage, Timer
 from bot.db.models.org import Building, Community, Department, GroupChat, Grid, Person, Role
-from bot.db.models import opinion, projects  # noqa: F401  (their tables)
+from bot.db.models import projects
+from bot.db.models import polls  # noqa: F401  (their tables)
 
 __all__ = [
     "Building", "Case", "CaseEvent", "CasePhoto", "CaseVoice", "Community", "Department",

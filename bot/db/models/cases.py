@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, TgId, created_at
 
-# Status values; the transitions are in bot.services.case_workflow (docs/cases.md).
+# Status values; the transitions are in bot.cases.workflow (docs/cases.md).
 OPEN, ACCEPTED, RESOLVED, CLOSED = "open", "accepted", "resolved", "closed"
 ACTIVE = (OPEN, ACCEPTED)
 LEVELS = ("grid", "community", "street")
@@ -24,7 +24,7 @@ class Case(Base):
         Index("ix_cases_grid_status", "grid_id", "status"),
         Index("ix_cases_owner_status", "owner_id", "status"),
         Index("ix_cases_status_accept_due", "status", "accept_due"),
-        # Reports (bot.services.stats): one range scan per time column per community.
+        # Reports (bot.reports.stats): one range scan per time column per community.
         Index("ix_cases_community_accepted", "community_id", "accepted_at"),
         Index("ix_cases_community_resolved", "community_id", "resolved_at"),
         Index("ix_cases_community_closed", "community_id", "closed_at"),

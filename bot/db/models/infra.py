@@ -42,7 +42,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    on_sent: Mapped[str | None] = mapped_column(String(60))  # hook name, see bot.outbox
+    on_sent: Mapped[str | None] = mapped_column(String(60))  # hook name, see bot.delivery.outbox
     ref: Mapped[str | None] = mapped_column(String(60))  # what it is about, e.g. "case:12"
     result: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = created_at()

@@ -1,5 +1,5 @@
 """Community projects (共同缔造): stages, milestones, the public timeline, linked
-groups, followers, pledges and supervisors. Transitions live in bot.services.projects."""
+groups, followers, pledges and supervisors. Transitions live in bot.projects.service."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, created_at
 
-# Stage slugs (Chinese names in bot.texts.projects.STAGES), in their normal order.
+# Stage slugs (Chinese names in bot.projects.texts.STAGES), in their normal order.
 COLLECTING, DECIDING, BUILDING, DONE = "collecting", "deciding", "building", "done"
 EVALUATING, CLOSED, SHELVED = "evaluating", "closed", "shelved"
 STAGES = (COLLECTING, DECIDING, BUILDING, DONE, EVALUATING, CLOSED)

@@ -1,0 +1,157 @@
+"""Who hears what about a case, always through the outbox (same transaction).
+
+Reporters: privately if they have started the bot, otherwise as a reply in the group
+thread, coalesced by a `case.digest` timer so a busy case does not flood the group.
+Group posts wait out quiet hours unless the case is urgent."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery import outbox
+from scheduler import timers
+from bot.context import AppContext
+from bot.db.models import Case, CaseEvent, Community, OutboxMessage, Person
+from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
+from bot.cases import render as R
+from bot.cases import sla
+from bot.cases import texts as T
+
+URGENT_PRIORITY = 10
+
+
+def _markup(kb: InlineKeyboardMarkup | None) -> dict[str, Any]:
+    return {"reply_markup": outbox.markup(kb)} if kb is not None else {}
+
+
+async def to_person(
+    session: AsyncSession, person: Person | None, text: str, now: datetime, *,
+    case: Case | None = None, kb: InlineKeyboardMarkup | None = None, priority: int = 0,
+    dedupe_key: str | None = None, only_started: bool = False,
+) -> OutboxMessage | None:
+    """A private message. Staff get it whenever we know their Telegram id (Telegram
+    refuses if they never started the bot; the sender marks that row dead)."""
+    if person is None or person.tg_id is None or person.blocked_bot:
+        return None
+    if only_started and not person.started_bot:
+        return None
+    return await outbox.enqueue(
+        session, person.tg_id, now=now, priority=priority, dedupe_key=dedupe_key,
+        ref=f"case:{case.id}" if case else None, text=text, parse_mode=None, **_markup(kb),
+    )
+
+
+async def to_people(session: AsyncSession, people: Iterable[Person], text: str, now: datetime,
+                    **kw: Any) -> int:
+    sent, seen = 0, set()
+    for person in people:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        if await to_person(session, person, text, now, **kw) is not None:
+            sent += 1
+    return sent
+
+
+def group_not_before(ctx: AppContext, case: Case, now: datetime) -> datetime:
+    if case.urgency == "urgent":
+        return now
+    return after_quiet_hours(now, parse_quiet_hours(ctx.settings.quiet_hours), ctx.tz)
+
+
+async def to_group(
+    session: AsyncSession, ctx: AppContext, case: Case, chat_id: int, text: str, now: datetime, *,
+    reply_to: int | None = None, kb: InlineKeyboardMarkup | None = None,
+    dedupe_key: str | None = None, on_sent: str | None = None,
+) -> OutboxMessage:
+    """A post in a group: the caller has masked `text` (R.public_text)."""
+    extra: dict[str, Any] = _markup(kb)
+    if reply_to is not None:
+        extra["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    return await outbox.enqueue(
+        session, chat_id, now=now, not_before=group_not_before(ctx, case, now),
+        priority=URGENT_PRIORITY if case.urgency == "urgent" else 0, dedupe_key=dedupe_key,
+        on_sent=on_sent, ref=f"case:{case.id}", text=text, parse_mode=None, **extra,
+    )
+
+
+def reporter_in_private(case: Case, reporter: Person | None) -> bool:
+    return bool(reporter and reporter.tg_id and reporter.started_bot and not reporter.blocked_bot)
+
+
+async def tell_reporter(
+    session: AsyncSession, ctx: AppContext, case: Case, event: CaseEvent, now: datetime
+) -> None:
+    """One state change reaches the reporter, privately or via the batched group thread."""
+    reporter = await session.get(Person, case.reporter_id) if case.reporter_id else None
+    if reporter_in_private(case, reporter):
+        text = T.REPORTER_UPDATE.format(number=case.number, line=R.event_line(event))
+        await to_person(session, reporter, text, now, case=case,
+                        dedupe_key=f"case-ev:{event.id}")
+        return
+    if case.source_chat_id is None or case.source_chat_id > 0:
+        return  # private source but the reporter blocked the bot: nothing else to reach
+    if await timers.pending(session, sla.DIGEST, sla.ref(case)):
+        return  # a digest is already waiting; it will include this event
+    community = await session.get(Community, case.community_id)
+    assert community is not None
+    await timers.schedule(session, sla.DIGEST, sla.ref(case), now + sla.batch_delay(community))
+
+
+async def send_digest(session: AsyncSession, ctx: AppContext, case: Case, now: datetime) -> None:
+    """The batched group-thread reply: every public event not yet told."""
+    events = list(await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.public.is_(True),
+                                CaseEvent.id > (case.notified_event_id or 0))
+        .order_by(CaseEvent.id)
+    ))
+    events = [e for e in events if e.kind != "opened"]  # the card already said so
+    if not events or case.source_chat_id is None:
+        return
+    reporter = await session.get(Person, case.reporter_id) if case.reporter_id else None
+    lines = "\n".join(f"• {R.event_line(e)}" for e in events)
+    text = R.public_text(case, reporter, T.GROUP_DIGEST.format(number=case.number, lines=lines))
+    kb = R.rate_keyboard(case) if case.status == "resolved" else None
+    await to_group(session, ctx, case, case.source_chat_id, text, now,
+                   reply_to=case.source_message_id, kb=kb,
+                   dedupe_key=f"case-digest:{case.id}:{events[-1].id}")
+    case.notified_event_id = events[-1].id
+
+
+async def rating_request(session: AsyncSession, ctx: AppContext, case: Case, now: datetime) -> None:
+    """After 已解决: before/after photos and the rating buttons, privately if we can
+    (the group digest carries the buttons otherwise)."""
+    reporter = await session.get(Person, case.reporter_id) if case.reporter_id else None
+    if not reporter_in_private(case, reporter):
+        return
+    assert reporter is not None and reporter.tg_id is not None
+    before = [p for p in case.photos if p.kind == "report"][:5]
+    after = [p for p in case.photos if p.kind == "result"][:5]
+    key = f"case-rate:{case.id}:{case.reopened_count}"
+    if after and before:
+        media = [{"type": "photo", "media": p.file_id, "parse_mode": None} for p in before + after]
+        media[0]["caption"] = T.RESULT_CAPTION.format(number=case.number)
+        await outbox.enqueue(session, reporter.tg_id, "sendMediaGroup", now=now,
+                             dedupe_key=key + ":media", ref=f"case:{case.id}", media=media)
+    elif after:
+        await outbox.enqueue(session, reporter.tg_id, "sendPhoto", now=now, parse_mode=None,
+                             dedupe_key=key + ":photo", ref=f"case:{case.id}",
+                             photo=after[0].file_id,
+                             caption=T.RESULT_PHOTO_CAPTION.format(number=case.number))
+    await to_person(session, reporter, T.RATE_PROMPT.format(number=case.number), now, case=case,
+                    kb=R.rate_keyboard(case), dedupe_key=key)
+
+
+@outbox.on_sent("case.card_sent")
+async def _card_sent(session: AsyncSession, row: OutboxMessage, result: Any) -> None:
+    """Remember the group card's message id (to edit its +1 count later)."""
+    if not row.ref or not isinstance(result, dict):
+        return
+    case = await session.get(Case, int(row.ref.split(":")[1]))
+    if case is not None and case.card_message_id is None:
+        case.card_message_id = result.get("message_id")

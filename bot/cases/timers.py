@@ -1,0 +1,99 @@
+"""Timer handlers of the case loop. Each re-checks the case, so a timer left over
+from an earlier state does nothing; a reminder whose deadline has also passed
+(downtime) is skipped in favour of the escalation."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler import timers
+from bot.context import AppContext
+from bot.db.models import Case, Department, Timer, Whistle
+from bot.db.models.cases import ACCEPTED, OPEN
+from bot.cases import access
+from bot.cases import core
+from bot.cases import notify
+from bot.cases import render as R
+from bot.cases import sla
+from bot.cases import workflow
+from bot.cases import texts as T
+
+
+async def _case(session: AsyncSession, timer: Timer) -> Case | None:
+    kind, _, ident = timer.ref.partition(":")
+    return await core.load(session, int(ident)) if kind == "case" and ident.isdigit() else None
+
+
+@timers.handles(sla.ACCEPT_REMIND)
+async def accept_remind(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    case = await _case(session, timer)
+    now = ctx.clock.now()
+    if case is None or case.status != OPEN or case.accept_due is None or case.accept_due <= now:
+        return
+    text = T.REMIND_ACCEPT.format(number=case.number, due=R.when(case.accept_due, ctx.tz))
+    await notify.to_people(session, await access.level_people(session, case), text, now,
+                           case=case, kb=R.staff_keyboard(case))
+    await core.event(session, ctx, case, "reminded", now, public=False, text="accept")
+
+
+@timers.handles(sla.RESOLVE_REMIND)
+async def resolve_remind(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    case = await _case(session, timer)
+    now = ctx.clock.now()
+    if (case is None or case.status != ACCEPTED or case.resolve_due is None
+            or case.resolve_due <= now):
+        return
+    text = T.REMIND_RESOLVE.format(number=case.number, due=R.when(case.resolve_due, ctx.tz))
+    owner = await core.person(session, case.owner_id)
+    await notify.to_person(session, owner, text, now, case=case, kb=R.staff_keyboard(case))
+    await core.event(session, ctx, case, "reminded", now, public=False, text="resolve")
+
+
+@timers.handles(sla.ACCEPT_DUE)
+async def accept_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    case = await _case(session, timer)
+    if case is None or case.status != OPEN or case.accept_due != timer.due_at:
+        return
+    now = ctx.clock.now()
+    if await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_ACCEPT_LATE):
+        await sla.start_accept_clock(session, case, await core.community_of(session, case), now)
+
+
+@timers.handles(sla.RESOLVE_DUE)
+async def resolve_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    case = await _case(session, timer)
+    if case is None or case.status != ACCEPTED or case.resolve_due != timer.due_at:
+        return
+    now = ctx.clock.now()
+    if await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_RESOLVE_LATE):
+        await sla.start_resolve_clock(session, case, await core.community_of(session, case), now)
+
+
+@timers.handles(sla.RATING_DUE)
+async def rating_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    case = await _case(session, timer)
+    if case is not None:
+        await workflow.close_unrated(session, ctx, case, int(timer.payload.get("round", 0)),
+                                     ctx.clock.now())
+
+
+@timers.handles(sla.WHISTLE_DUE)
+async def whistle_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    _, _, ident = timer.ref.partition(":")
+    row = await session.get(Whistle, int(ident)) if ident.isdigit() else None
+    if row is None or row.acked_at is not None:
+        return
+    case = await core.load(session, row.case_id)
+    dept = await session.get(Department, row.department_id)
+    if case is None or dept is None or case.status not in (OPEN, ACCEPTED):
+        return
+    now = ctx.clock.now()
+    text = T.WHISTLE_LATE.format(dept=dept.name, number=case.number)
+    await notify.to_person(session, await core.person(session, case.owner_id), text, now, case=case)
+    await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_WHISTLE_LATE)
+
+
+@timers.handles(sla.DIGEST)
+async def digest(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+    case = await _case(session, timer)
+    if case is not None:
+        await notify.send_digest(session, ctx, case, ctx.clock.now())

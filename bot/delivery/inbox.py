@@ -1,0 +1,162 @@
+"""Updates are stored before they are confirmed to Telegram and handled from here,
+so a crash loses none and a redelivery changes nothing twice."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.context import AppContext
+from bot.db.models import InboxUpdate
+from bot.db.session import transaction
+from bot import texts as T
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+RETRY_BASE = 0.2  # seconds; doubled each attempt (0.2, 0.4, 0.8, 1.6)
+
+
+def chat_key(payload: dict[str, Any]) -> str:
+    """Updates of one chat are handled in order; different chats in parallel."""
+    try:
+        return _chat_key(payload)
+    except (KeyError, TypeError, AttributeError):
+        return "other"  # malformed: validation will reject it
+
+
+def _chat_key(payload: dict[str, Any]) -> str:
+    for key in ("message", "edited_message", "my_chat_member", "chat_member"):
+        if key in payload:
+            return f"c{payload[key]['chat']['id']}"
+    if "callback_query" in payload:
+        return f"u{payload['callback_query']['from']['id']}"
+    if "poll_answer" in payload:
+        return f"p{payload['poll_answer'].get('poll_id', '')}"
+    if "poll" in payload:
+        return f"p{payload['poll']['id']}"
+    return "other"
+
+
+class Inbox:
+    def __init__(self, ctx: AppContext, dp: Dispatcher, bot: Bot) -> None:
+        self.ctx, self.dp, self.bot = ctx, dp, bot
+        self.event = asyncio.Event()
+        self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def store(self, payloads: list[dict[str, Any]]) -> int:
+        """Durably record updates (duplicates ignored); returns how many were new."""
+        new = 0
+        for payload in payloads:
+            update_id = payload.get("update_id")
+            if not isinstance(update_id, int):
+                log.warning("update without update_id ignored: %r", payload)
+                continue
+            try:
+                async with transaction(self.ctx.pool) as session:
+                    if await session.get(InboxUpdate, update_id) is None:
+                        session.add(InboxUpdate(update_id=update_id, payload=payload,
+                                                chat_key=chat_key(payload)))
+                        new += 1
+            except IntegrityError:  # a concurrent delivery stored it first
+                continue
+        if new:
+            self.event.set()
+        return new
+
+    async def run(self) -> None:
+        """Handle pending updates forever (and those left from before a restart)."""
+        while True:
+            await self.drain()
+            self.event.clear()
+            try:
+                await asyncio.wait_for(self.event.wait(), timeout=2.0)
+            except TimeoutError:
+                pass
+
+    async def drain(self) -> None:
+        """Start handling every pending update whose chat is free; wait for them all."""
+        while True:
+            async with self.ctx.pool() as session:
+                rows = list(
+                    await session.execute(
+                        select(InboxUpdate.update_id, InboxUpdate.chat_key)
+                        .where(InboxUpdate.status == "pending")
+                        .order_by(InboxUpdate.update_id)
+                        .limit(500)
+                    )
+                )
+            started = []
+            blocked: set[str] = set()
+            for update_id, key in rows:
+                if key in self._in_flight or key in blocked:
+                    blocked.add(key)  # keep per-chat order
+                    continue
+                if len(started) >= self.ctx.settings.workers:
+                    break
+                self._in_flight.add(key)
+                started.append(asyncio.create_task(self._handle(update_id, key)))
+            if not started:
+                return
+            await asyncio.gather(*started)
+
+    async def _handle(self, update_id: int, key: str) -> None:
+        try:
+            async with self.ctx.pool() as session:
+                row = await session.get(InboxUpdate, update_id)
+                if row is None or row.status != "pending":
+                    return
+                payload = row.payload
+            try:
+                event = Update.model_validate(payload, context={"bot": self.bot})
+            except Exception as exc:
+                log.warning("malformed update %s: %s", update_id, exc)
+                await self._finish(update_id, "failed", f"malformed: {exc}"[:500])
+                return
+            try:
+                await self.dp.feed_update(self.bot, event, inbox_update_id=update_id)
+            except Exception as exc:
+                log.exception("update %s failed", update_id)
+                await self._failed(update_id, exc, payload)
+                return
+            # No handler ran the session middleware's marking (e.g. filtered out early).
+            await self._finish(update_id, "done", None, only_pending=True)
+        finally:
+            self._in_flight.discard(key)
+
+    async def _failed(self, update_id: int, exc: Exception, payload: dict[str, Any]) -> None:
+        async with transaction(self.ctx.pool) as session:
+            row = await session.get(InboxUpdate, update_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.error = repr(exc)[:500]
+            attempts = row.attempts
+            if attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+        if attempts < MAX_ATTEMPTS:
+            # Stays pending; the pause lets a transient cause pass (a lock, a poll
+            # whose sendPoll result is not recorded yet) before the next pass.
+            await asyncio.sleep(RETRY_BASE * 2 ** (attempts - 1))
+            return
+        chat = (payload.get("message") or {}).get("chat") or {}
+        if chat.get("type") == "private":
+            try:
+                await self.bot.send_message(chat["id"], T.INTERNAL_ERROR)
+            except Exception:
+                log.exception("could not apologise for update %s", update_id)
+
+    async def _finish(
+        self, update_id: int, status: str, error: str | None, only_pending: bool = False
+    ) -> None:
+        async with transaction(self.ctx.pool) as session:
+            stmt = update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+            if only_pending:
+                stmt = stmt.where(InboxUpdate.status == "pending")
+            await session.execute(stmt.values(status=status, error=error,
+                                              done_at=self.ctx.clock.now()))

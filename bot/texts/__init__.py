@@ -1,1 +1,0 @@
-"""User-facing text, in Simplified Chinese, one module per area."""
