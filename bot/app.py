@@ -23,6 +23,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiohttp import web
 
+from bot import features
 from handlers import commands
 from bot.clock import Clock
 from bot.config import TOKEN_HELP, Settings, TokenError
@@ -83,6 +84,7 @@ class App:
     @classmethod
     async def create(cls, settings: Settings, token: str, clock: Clock | None = None,
                      classifier: Any = None) -> App:
+        features.wire()
         engine = create_engine(settings.database_url)
         await migrate.upgrade(engine)
         ctx = AppContext(settings=settings, pool=create_session_factory(engine),

@@ -8,6 +8,7 @@ from aiogram import Router
 
 # Feature modules, in the order their handlers are tried. Each has build_router().
 MODULES = [
+    "handlers.errors",  # error handlers: a refusal answered, a defect apologised for
     "handlers.common",
     "handlers.org",
     "handlers.reports",

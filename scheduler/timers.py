@@ -4,7 +4,7 @@ so a restart neither misses nor doubles one (missed ones fire late, marked late)
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Timer, AppContext], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
 LATE_AFTER = timedelta(minutes=5)
+
+
+def register(handlers: Mapping[str, Handler]) -> None:
+    """Register timer handlers by kind, at composition (a feature's wire())."""
+    HANDLERS.update(handlers)
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:

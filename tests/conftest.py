@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import features
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import AppContext
@@ -21,6 +22,7 @@ from demo.world import World
 from sandbox import SandboxServer
 
 TEST_DB = os.environ.get("LINLI_TEST_DATABASE_URL", "")
+features.wire()
 _pg_migrated = False
 
 

@@ -13,7 +13,7 @@ from bot.db.models import OutboxMessage
 from bot.db.session import transaction
 from bot.polls import service as svc
 from scheduler.timers import fire_due
-from tests.test_opinion_service import START, build_org, spec, vote
+from tests.test_polls_service import START, build_org, spec, vote
 
 
 async def closed_poll(ctx, clock, **kw):  # type: ignore[no-untyped-def]

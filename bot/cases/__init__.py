@@ -3,11 +3,9 @@
 intake (case_intake) → routing (case_routing) → worker flow and evaluation
 (case_workflow) → SLA timers (case_sla, case_timers) → who hears what (case_notify),
 texts and keyboards (case_render), lists and views (case_query).
-Importing this module registers the timer handlers and outbox hooks."""
+`wire()` registers its timer handlers and outbox hooks (called at composition)."""
 from __future__ import annotations
 
-from bot.cases import notify as case_notify
-from bot.cases import timers as case_timers  # noqa: F401  (registers hooks/timers)
 from bot.cases.core import CaseRefused, by_number, load
 from bot.cases.intake import Intake, Source, edit, intake_group, intake_private, plus_one
 from bot.cases.workflow import (
@@ -32,3 +30,8 @@ __all__ = [
     "load", "plus_one", "progress", "rate", "reclassify", "resolve", "to_project", "transfer",
     "whistle",
 ]
+
+
+def wire() -> None:
+    """Register this feature's timers, outbox hooks and event subscriptions."""
+    from bot.cases import notify, timers  # noqa: F401  (transitional: decorators register)

@@ -160,3 +160,12 @@ class Inbox:
                 stmt = stmt.where(InboxUpdate.status == "pending")
             await session.execute(stmt.values(status=status, error=error,
                                               done_at=self.ctx.clock.now()))
+
+
+async def mark_failed(ctx: AppContext, update_id: int, error: str) -> None:
+    """Record an update whose handling hit a defect: it is not retried."""
+    async with transaction(ctx.pool) as session:
+        await session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+            .values(status="failed", error=error[:500], done_at=ctx.clock.now())
+        )

@@ -2,7 +2,7 @@
 change they report, and delivered by one paced, retrying sender (bot.delivery.sender)."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,13 @@ ON_SENT: dict[str, OnSent] = {}
 # just before sending and passes the result (e.g. a BufferedInputFile) instead.
 Resolver = Callable[[AsyncSession, Any], Awaitable[Any]]
 PAYLOAD_RESOLVERS: dict[str, Resolver] = {}
+
+
+def register(*, on_sent: Mapping[str, OnSent] | None = None,
+             resolvers: Mapping[str, Resolver] | None = None) -> None:
+    """Register a feature's after-send hooks and payload resolvers, at composition."""
+    ON_SENT.update(on_sent or {})
+    PAYLOAD_RESOLVERS.update(resolvers or {})
 
 
 def resolver(name: str) -> Callable[[Resolver], Resolver]:

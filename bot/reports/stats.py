@@ -9,8 +9,7 @@ in docs/reports.md; keep the two in step.
 from __future__ import annotations
 
 import statistics
-import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,6 +30,11 @@ TOP_N = 5
 
 
 # --- periods ---------------------------------------------------------------------------
+
+# Other features' lines in the figures ("projects", "polls"): summarise(session,
+# community_id, start, end) -> dict, registered by bot.reports.wire().
+Summary = Callable[[AsyncSession, int | None, datetime, datetime], Awaitable[str | None]]
+SUMMARIES: dict[str, Summary] = {}
 
 @dataclass(frozen=True)
 class Period:
@@ -280,16 +284,10 @@ async def _top(session: AsyncSession, col: Any, base: list[ColumnElement[bool]],
 
 
 async def _extras(session: AsyncSession, out: Figures) -> None:
-    """Projects and polls lines, from `report_summary(session, community_id, start, end)`
-    in bot.projects.service / bot.polls.service. Only modules
-    already loaded are asked (the app loads every service at start), so a /stats call
-    never pays for importing them."""
-    for area, name in (("projects", "projects"), ("polls", "polls")):
-        module = sys.modules.get(f"bot.services.{name}")
-        summarise = getattr(module, "report_summary", None)
-        if summarise is not None:
-            out.extras[area] = await summarise(session, out.scope.community_id,
-                                               out.period.start, out.period.end)
+    """Projects and polls lines, from the summaries registered at composition."""
+    for area, summarise in SUMMARIES.items():
+        out.extras[area] = await summarise(session, out.scope.community_id,
+                                           out.period.start, out.period.end)
 
 
 # --- light figures for charts and lists --------------------------------------------------
