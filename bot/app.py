@@ -24,17 +24,16 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiohttp import web
 
 from bot import features
-from handlers import commands
 from bot.clock import Clock
 from bot.config import TOKEN_HELP, Settings, TokenError
 from bot.context import AppContext
 from bot.db import migrate
 from bot.db.session import create_engine, create_session_factory, transaction
 from bot.delivery.inbox import Inbox
-from handlers.middlewares import DbSessionMiddleware
 from bot.delivery.sender import Sender
 from bot.reports.service import ensure_report_timers
-from handlers import build_root_router
+from handlers import build_root_router, commands
+from handlers.middlewares import DbSessionMiddleware
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -109,8 +108,7 @@ class App:
         self._stop.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.inbox.drain(), timeout=20)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self.scheduler.shutdown(wait=False)
         self.sender.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(self._sender_task), timeout=10)
@@ -119,7 +117,7 @@ class App:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self.sender.flush(timeout=10)
-        await self.bot.session.close()
+        await close_bot_session(self.bot)
         engine = self.ctx.pool.kw["bind"]
         await engine.dispose()
 
@@ -184,6 +182,17 @@ class App:
         return runner
 
 
+async def close_bot_session(bot: Bot) -> None:
+    """aiogram's close() then waits 250 ms for TLS connections to shut down; a plain
+    http:// Bot API server (local, or the sandbox) has none, so close it directly."""
+    session = bot.session
+    inner = getattr(session, "_session", None)
+    if (isinstance(session, AiohttpSession) and inner is not None
+            and session.api.base.startswith("http://")):
+        await inner.close()
+    await session.close()  # a no-op if closed above
+
+
 def dump_update(update: Any) -> dict[str, Any]:
     return update.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
 
@@ -208,12 +217,12 @@ async def check_token_with_telegram(bot: Bot) -> None:
 
 async def run(settings: Settings, token: str) -> None:
     """`linli run`: until SIGTERM/SIGINT, then a clean stop."""
+    probe = build_bot(settings, token)
+    try:  # before the slow parts (migrations, classifier): a bad token fails fast
+        await check_token_with_telegram(probe)
+    finally:
+        await close_bot_session(probe)
     app = await App.create(settings, token)
-    try:
-        await check_token_with_telegram(app.bot)
-    except TokenError:
-        await app.stop()
-        raise
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

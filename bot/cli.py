@@ -1,185 +1,269 @@
-"""The `linli` command."""
+"""The `linli` command: run the bot, the demo, migrations, the org file, exports and the
+classifier tools. Built with click; `linli COMMAND --help` explains each one."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from bot.config import Settings, TokenError, check_token
+import click
+
+from bot.clikit import CONTEXT, examples, fail, load_settings, progress, with_engine
+from bot.config import TokenError, check_token
+
+QUIET = {"demo", "classify", "nlp", "export", "polls"}  # their output is the point
 
 
-def _settings() -> Settings:
-    return Settings()
+# --- the group ----------------------------------------------------------------------------
+
+@click.group(context_settings=CONTEXT, epilog=examples(
+    "linli demo", "linli org import my-org.yaml", "linli run", "linli COMMAND --help"))
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging (SQL migrations included).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """邻里 Linli: a Telegram bot for neighbourhood group chats.
+
+    Settings come from LINLI_* environment variables or a .env file in the current
+    folder (see the README)."""
+    quiet = ctx.invoked_subcommand in QUIET
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
+@cli.command(epilog=examples("LINLI_BOT_TOKEN=123456:ABC… linli run"))
+def run() -> int:
+    """Run the bot: long polling, or a webhook if LINLI_WEBHOOK_URL is set.
+
+    Needs LINLI_BOT_TOKEN. If LINLI_ORG_FILE is set, the org file is imported first
+    and a bad file stops the start with its errors. Stop with Ctrl-C."""
+    settings = load_settings()
     try:
         token = check_token(settings)
     except TokenError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        raise fail(str(exc), 2) from None
     if settings.org_file is not None:  # keep the database in step with the org file
         code = _import_org(settings.org_file)
         if code:
             return code
-    from bot.app import run
+    from bot.app import run as run_app
 
     try:
-        asyncio.run(run(settings, token))
+        asyncio.run(run_app(settings, token))
     except TokenError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        raise fail(str(exc), 2) from None
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+@cli.command(epilog=examples("linli demo", "linli demo --fast"))
+@click.option("--fast", is_flag=True, help="No pauses between the scenes.")
+def demo(fast: bool) -> int:
+    """A scripted day in a community: no token, no network.
+
+    Starts a local Telegram Bot API server and the real bot against it, then plays
+    residents, workers and organizers."""
     from demo.script import main as demo_main
 
-    return asyncio.run(demo_main(fast=args.fast))
+    return int(asyncio.run(demo_main(fast=fast)) or 0)
 
 
-def _with_engine(func: Callable[[Any], Any], upgrade: bool = True) -> int:
-    """Run func(engine) on the configured database, migrated to the newest schema."""
-    from bot.db import migrate
-    from bot.db.session import create_engine
+# --- db -------------------------------------------------------------------------------------
 
-    async def go() -> int:
-        engine = create_engine(_settings().database_url)
-        try:
-            if upgrade:
-                await migrate.upgrade(engine)
-            return int(await func(engine) or 0)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
+@cli.group(context_settings=CONTEXT, epilog=examples("linli db current", "linli db upgrade"))
+def db() -> None:
+    """Database migrations (Alembic) on LINLI_DATABASE_URL."""
 
 
-def cmd_db(args: argparse.Namespace) -> int:
+def _db(action: str, message: str = "") -> int:
     from bot.db import migrate
 
     async def go(engine: Any) -> int:
-        if args.action == "revision":
-            await migrate.autogenerate(engine, args.message)
-        print(f"database at revision {await migrate.current_revision(engine)}")
+        if action == "revision":
+            await migrate.autogenerate(engine, message)
+        click.echo(f"database at revision {await migrate.current_revision(engine)}")
         return 0
 
-    return _with_engine(go, upgrade=args.action != "current")
+    return with_engine(go, upgrade=action != "current")
 
 
-def cmd_org_import(args: argparse.Namespace) -> int:
-    path = args.file or _settings().org_file
+@db.command(epilog=examples("linli db current"))
+def current() -> int:
+    """Show the database's schema revision (changes nothing)."""
+    return _db("current")
+
+
+@db.command(epilog=examples(
+    "linli db upgrade", "LINLI_DATABASE_URL=postgresql+asyncpg://u@host/linli linli db upgrade"))
+def upgrade() -> int:
+    """Migrate the database to the newest schema (linli run does this at start too)."""
+    return _db("upgrade")
+
+
+@db.command(epilog=examples('linli db revision -m "add case tags"'))
+@click.option("-m", "--message", default="change", show_default=True,
+              help="What the migration does; becomes its file name.")
+def revision(message: str) -> int:
+    """Write a new migration from the difference between the models and the database."""
+    return _db("revision", message)
+
+
+# --- org ------------------------------------------------------------------------------------
+
+@cli.group(context_settings=CONTEXT, epilog=examples("linli org import my-org.yaml"))
+def org() -> None:
+    """The organisation: communities, grids, buildings, people, groups."""
+
+
+@org.command("import", epilog=examples(
+    "linli org import my-org.yaml", "LINLI_ORG_FILE=my-org.yaml linli org import"))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def org_import(file: Path | None) -> int:
+    """Load communities, grids, buildings and people from an org file (YAML).
+
+    FILE defaults to LINLI_ORG_FILE. The file is checked first and every error is
+    listed with its line; a bad file imports nothing. Importing again updates."""
+    path = file or load_settings().org_file
     if path is None:
-        print("请给出组织架构文件 / give the org file: linli org import FILE "
-              "(or set LINLI_ORG_FILE)", file=sys.stderr)
-        return 2
+        raise fail("请给出组织架构文件 / give the org file: linli org import FILE "
+                   "(or set LINLI_ORG_FILE)", 2)
     return _import_org(path)
 
 
 def _import_org(path: Any) -> int:
     from bot.clock import Clock
     from bot.db.session import create_session_factory, transaction
-    from bot.org.orgfile import OrgFileError, import_file
-    from bot.reports.service import ensure_report_timers
+    from bot.org import OrgFileError, import_file
+    from bot.reports import ensure_report_timers
 
     async def go(engine: Any) -> int:
         try:
-            async with transaction(create_session_factory(engine)) as session:
-                summary = await import_file(session, path)
-                await ensure_report_timers(session, Clock().now(), _settings().tz)
+            with progress("importing communities", "community") as update:
+                async with transaction(create_session_factory(engine)) as session:
+                    summary = await import_file(session, path, progress=update)
+                    await ensure_report_timers(session, Clock().now(), load_settings().tz)
         except OrgFileError as exc:
-            print(f"组织架构文件有错误，未导入任何内容 / nothing imported:\n{exc}", file=sys.stderr)
-            return 1
-        print(f"imported {path}: {summary}")
+            raise fail(f"组织架构文件有错误，未导入任何内容 / nothing imported:\n{exc}") from None
+        click.echo(f"imported {path}: {summary}")
         return 0
 
-    return _with_engine(go)
+    return with_engine(go)
 
 
-def cmd_classify(args: argparse.Namespace) -> int:
+# --- the classifier -------------------------------------------------------------------------
+
+@cli.command(epilog=examples("echo '3号楼2单元楼道灯坏了一个星期了' | linli classify",
+                             "linli classify < messages.jsonl > labels.jsonl"))
+def classify() -> int:
+    """Classify messages from stdin: one JSON result per input line on stdout.
+
+    Input lines are JSON objects {"id": …, "text": …} or plain text. Each result has
+    intent, category, urgency, place and confidence. Exits 1 if a line was malformed.
+    Rules: LINLI_RULES_FILE (default: the packaged rules)."""
     from nlp.cli import run_classify
 
-    return run_classify(sys.stdin, sys.stdout, _settings().rules_file)
+    return run_classify(sys.stdin, sys.stdout, load_settings().rules_file)
 
 
-def cmd_nlp_eval(args: argparse.Namespace) -> int:
+@cli.group(context_settings=CONTEXT, epilog=examples("linli nlp eval labelled.jsonl",
+                                                     "linli nlp suggest"))
+def nlp() -> None:
+    """Classifier tools: score the rules, find words they miss."""
+
+
+class _Counting:
+    """A classifier that feeds a progress bar with every message it classifies."""
+
+    def __init__(self, inner: Any, total: int, update: Callable[[int, int | None], None]
+                 ) -> None:
+        self._inner, self._total, self._update, self._done = inner, total, update, 0
+
+    def classify(self, text: str) -> Any:
+        self._done += 1
+        self._update(min(self._done, self._total), self._total)
+        return self._inner.classify(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@nlp.command("eval", epilog=examples("linli nlp eval tests/data/nlp_regression.jsonl",
+                                     "linli nlp eval labelled.jsonl --json --no-errors"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON document.")
+@click.option("--errors/--no-errors", default=True, show_default=True,
+              help="List the misclassified rows with the rules that fired.")
+def nlp_eval(file: Path, as_json: bool, errors: bool) -> int:
+    """Score the rules on a labelled JSON Lines file.
+
+    Each line: {"text", "intent", "category", "urgency", "building"?}. Prints intent
+    accuracy, per-category precision/recall/F1, urgent precision/recall, place match
+    and the confusion matrices (docs/nlp.md defines them)."""
+    from nlp import Classifier
     from nlp.cli import run_eval
 
-    return run_eval(args.file, sys.stdout, _settings().rules_file)
+    rules = load_settings().rules_file
+    total = sum(1 for line in file.open(encoding="utf-8") if line.strip())
+    with progress("classifying", "msg") as update:
+        clf = _Counting(Classifier.from_file(rules), total, update)
+        return run_eval(file, sys.stdout, rules, as_json=as_json, show_errors=errors,
+                        classifier=clf)  # type: ignore[arg-type]
 
 
-def cmd_nlp_suggest(args: argparse.Namespace) -> int:
+@nlp.command("train", epilog=examples(
+    "linli nlp train", "linli nlp train my-labelled.jsonl -o my-weights.tsv"))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Weights file to write (default: the packaged nlp/weights/default.tsv).")
+@click.option("--quiet", is_flag=True, help="No progress indicator.")
+def nlp_train(files: tuple[Path, ...], output: Path | None, quiet: bool) -> int:
+    """Learn the classifier's keyword weights from labelled JSON Lines files.
+
+    FILES default to the committed tests/data/*.jsonl except the held-out evaluation
+    set. Needs scikit-learn (pip install 'linli[train]'); prints cross-validated scores."""
+    from nlp.train import main as train_main
+
+    argv = [str(f) for f in files] + (["-o", str(output)] if output else [])
+    return train_main(argv + (["--quiet"] if quiet else []))
+
+
+@nlp.command("suggest", epilog=examples("linli nlp suggest",
+                                        "linli nlp suggest >> my-rules-todo.yaml"))
+def nlp_suggest() -> int:
+    """Words common in cases organizers re-labelled but missing from the rules.
+
+    Reads the corrections in the database; prints candidate keywords per category,
+    ready to paste into the rules file."""
     from bot.cases.corrections import print_suggestions
 
-    return _with_engine(lambda engine: print_suggestions(engine, _settings(), sys.stdout))
+    return with_engine(lambda engine: print_suggestions(engine, load_settings(), sys.stdout))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="linli", description="邻里 Linli community bot")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _add_feature_commands() -> None:
+    from bot.polls.cli import polls
+    from bot.reports.cli import export
 
-    sub.add_parser("run", help="run the bot (long polling, or webhook if configured)") \
-        .set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="a scripted day in a community, no token or network")
-    demo.add_argument("--fast", action="store_true", help="no pauses between scenes")
-    demo.set_defaults(func=cmd_demo)
-
-    db = sub.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade", "current", "revision"])
-    db.add_argument("-m", "--message", default="change", help="revision message")
-    db.set_defaults(func=cmd_db)
-
-    org = sub.add_parser("org", help="organisation structure")
-    org_sub = org.add_subparsers(dest="org_command", required=True)
-    imp = org_sub.add_parser("import", help="load communities, grids, people from YAML")
-    imp.add_argument("file", nargs="?", help="the YAML file (default: LINLI_ORG_FILE)")
-    imp.set_defaults(func=cmd_org_import)
-
-    sub.add_parser("classify", help="classify JSON Lines or text lines from stdin") \
-        .set_defaults(func=cmd_classify)
-    nlp = sub.add_parser("nlp", help="classifier tools")
-    nlp_sub = nlp.add_subparsers(dest="nlp_command", required=True)
-    ev = nlp_sub.add_parser("eval", help="score a labelled JSON Lines file")
-    ev.add_argument("file")
-    ev.set_defaults(func=cmd_nlp_eval)
-    nlp_sub.add_parser("suggest", help="words from corrected cases missing in the rules") \
-        .set_defaults(func=cmd_nlp_suggest)
-
-    for extend in EXTENSIONS:
-        extend(sub)
-    return parser
+    cli.add_command(export)
+    cli.add_command(polls)
 
 
-# Feature modules add subcommands here (e.g. `linli export`).
-EXTENSIONS: list[Callable[[Any], None]] = []
-
-
-def _load_extensions() -> None:
-    import importlib
-
-    if EXTENSIONS:
-        return
-    for name in ("bot.reports.cli", "bot.polls.cli"):
-        try:
-            EXTENSIONS.append(importlib.import_module(name).register)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+_add_feature_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
-    _load_extensions()
-    args = build_parser().parse_args(argv)
-    quiet = args.command in {"demo", "classify", "nlp", "export"}
-    level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    return int(args.func(args) or 0)
+    try:
+        result = cli.main(args=argv, prog_name="linli", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    return int(result or 0)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     quiet_hours: str = "22:00-07:00"
     poll_reminders: str = "1d,2h"  # before a poll closes; "" for none
+    retention_days: int = 30  # raw inbox updates and sent messages are deleted after this
     # Outbox pacing, defaults from Telegram's documented limits.
     per_chat_interval: float = 1.0
     group_per_minute: int = 20

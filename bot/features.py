@@ -3,9 +3,9 @@ and event subscriptions here, explicitly, once. `bot.app` calls it at start; tes
 CLI commands that run domain code without the app call it too."""
 from __future__ import annotations
 
-from bot import cases, org, polls, projects, reports
+from bot import cases, org, polls, privacy, projects, reports
 
-FEATURES = (org, cases, polls, projects, reports)
+FEATURES = (org, cases, polls, projects, reports, privacy)
 
 
 def wire() -> None:

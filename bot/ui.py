@@ -90,3 +90,12 @@ def markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
     if not keyboard or not any(keyboard):
         return None
     return {"inline_keyboard": [[b.as_dict() for b in row] for row in keyboard if row]}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file made at send time (a chart PNG, an export): what an outbox resolver
+    returns; the sender turns it into a Telegram upload."""
+
+    data: bytes
+    filename: str

@@ -17,10 +17,24 @@ from bot.app import App
 from bot.clock import Clock, FakeClock
 from bot.config import Settings
 from bot.db.models import InboxUpdate, OutboxMessage
+from bot.db.session import reading
 from sandbox import SandboxServer
 from scheduler.timers import fire_due
 
 _CLASSIFIER: Any = None
+QUIET = 3  # consecutive idle checks that make "settled"
+BUSY_RECHECK = 0.02  # seconds: re-check the database while busy, if the sandbox is silent
+IDLE_RECHECK = 0.005  # seconds between the idle checks
+
+
+async def _first(events: list[asyncio.Event], timeout: float) -> None:
+    """Return when any of `events` is set, or after `timeout` seconds."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def shared_classifier(settings: Settings) -> Any:
@@ -90,24 +104,32 @@ class World:
             await app.stop()
 
     async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every update is handled and every due message is sent."""
+        """Wait until every update is handled and every due message is sent.
+
+        Event-based: while busy it wakes at each change in the sandbox (an update
+        queued or confirmed, a message sent) and re-checks the database at least
+        every BUSY_RECHECK; idle is confirmed by QUIET checks a moment apart."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         quiet = 0
-        while quiet < 3:
+        while quiet < QUIET:
             if loop.time() > deadline:
-                raise TimeoutError(f"the bot did not settle in {timeout}s:\n{self.sb.transcript()}")
+                raise TimeoutError(
+                    f"the bot did not settle in {timeout}s:\n{self.sb.transcript()}")
+            activity = [self.sb.world.changed(), self.sb.bot.changed()]
             self.app.ctx.outbox_event.set()
             if await self._busy():
                 quiet = 0
+                await _first(activity, BUSY_RECHECK)
             else:
                 quiet += 1
-            await asyncio.sleep(0.03)
+                if quiet < QUIET:
+                    await _first(activity, IDLE_RECHECK)
 
     async def _busy(self) -> bool:
         if self.sb.bot.updates:  # not yet confirmed (polling) or delivered (webhook)
             return True
-        async with self.app.ctx.pool() as session:
+        async with reading(self.app.ctx.pool) as session:
             inbox = await session.scalar(
                 select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")
             )

@@ -14,6 +14,7 @@ MODULES = [
     "handlers.reports",
     "handlers.polls.commands",
     "handlers.projects.commands",
+    "handlers.privacy",  # /privacy, /mydata, /forget
     "handlers.cases.intake",  # catches plain group messages: after every command
     "handlers.fallback",
 ]

@@ -1,6 +1,11 @@
-"""Callback data factories: short prefixes, integer ids only (64-byte limit)."""
-from aiogram.filters.callback_data import CallbackData
+"""The bridge from `bot.ui` keyboards (plain data made by the domain) to aiogram."""
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.ui import Keyboard, markup
 
 
-class BindGrid(CallbackData, prefix="bg"):
-    grid_id: int
+def keyboard(kb: Keyboard | None) -> InlineKeyboardMarkup | None:
+    data = markup(kb)
+    return None if data is None else InlineKeyboardMarkup.model_validate(data)

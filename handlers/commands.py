@@ -11,10 +11,9 @@ from aiogram.types import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
 )
-from sqlalchemy import select
 
+from bot import org
 from bot.context import AppContext
-from bot.db.models import Person, Role
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +43,7 @@ async def publish(ctx: AppContext, bot: Bot) -> None:
     await _set(bot, PRIVATE, BotCommandScopeAllPrivateChats())
     await _set(bot, GROUP, BotCommandScopeAllGroupChats())
     async with ctx.pool() as session:
-        rows = await session.execute(
-            select(Person.tg_id, Role.role).join(Role, Role.person_id == Person.id)
-            .where(Person.tg_id.is_not(None),
-                   Role.role.in_(["organizer", "admin", "grid_worker", "department"]))
-        )
-        staff: dict[int, set[str]] = {}
-        for tg_id, role in rows:
-            staff.setdefault(tg_id, set()).add(role)
-    for tg_id in ctx.settings.admin_ids:
-        staff.setdefault(tg_id, set()).add("admin")
+        staff = await org.staff_roles(session, ctx.settings.admin_ids)
     for tg_id, roles in staff.items():
         pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin"} else [])
         await _set(bot, pairs, BotCommandScopeChat(chat_id=tg_id))

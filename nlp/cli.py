@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from .classifier import Classification, Classifier
 from .normalize import normalize
@@ -19,12 +20,12 @@ from .place import extract_place
 from .rules import CATEGORIES, INTENTS
 
 __all__ = [
-    "run_classify",
     "evaluate",
-    "run_eval",
-    "suggest_words",
-    "run_suggest",
     "load_labelled",
+    "run_classify",
+    "run_eval",
+    "run_suggest",
+    "suggest_words",
 ]
 
 
@@ -77,7 +78,7 @@ def run_classify(
                 rid = lineno
                 try:
                     rid = json.loads(line).get("id", lineno)  # type: ignore[union-attr]
-                except Exception:  # noqa: BLE001 - best effort only
+                except Exception:
                     pass
                 out = {"id": rid, "error": f"line {lineno}: {e}"}
                 status = 1
@@ -115,10 +116,11 @@ def evaluate(rows: list[dict], classifier: Classifier) -> dict:
     """Score ``classifier`` on labelled rows (see docs/nlp.md for definitions)."""
     preds = [classifier.classify(r["text"]) for r in rows]
     n = len(rows)
-    intent_ok = sum(p.intent == r["intent"] for p, r in zip(preds, rows))
+    intent_ok = sum(p.intent == r["intent"] for p, r in zip(preds, rows, strict=True))
 
     # category: rows whose GOLD intent is complaint or suggestion
-    case = [(r, p) for r, p in zip(rows, preds) if r["intent"] in ("complaint", "suggestion")]
+    case = [(r, p) for r, p in zip(rows, preds, strict=True)
+            if r["intent"] in ("complaint", "suggestion")]
     labels = sorted({r["category"] for r, _ in case})
     tp, fp, fn = Counter(), Counter(), Counter()
     for r, p in case:
@@ -140,21 +142,21 @@ def evaluate(rows: list[dict], classifier: Classifier) -> dict:
     u_r = len(gu & pu) / len(gu) if gu else 0.0
 
     intent_cm = {g: {p: 0 for p in INTENTS} for g in INTENTS}
-    for r, p in zip(rows, preds):
+    for r, p in zip(rows, preds, strict=True):
         intent_cm.setdefault(r["intent"], {q: 0 for q in INTENTS})[p.intent] += 1
     cat_labels = [c for c in (*CATEGORIES, "none")]
     cat_cm = {g: {p: 0 for p in cat_labels} for g in labels}
     for r, p in case:
         cat_cm[r["category"]][p.category] += 1
 
-    place_rows = [(r, p) for r, p in zip(rows, preds)]
+    place_rows = [(r, p) for r, p in zip(rows, preds, strict=True)]
     place_ok = sum(
         (p.place.text if p.place and p.place.kind == "address" else None) == r.get("building")
         for r, p in place_rows
     )
 
     errors = []
-    for r, p in zip(rows, preds):
+    for r, p in zip(rows, preds, strict=True):
         wrong = []
         if p.intent != r["intent"]:
             wrong.append("intent")
@@ -199,7 +201,7 @@ def _abbr(s: str) -> str:
 
 
 def _matrix(out: TextIO, title: str, cm: dict[str, dict[str, int]]) -> None:
-    cols = [c for c in next(iter(cm.values())).keys()] if cm else []
+    cols = list(next(iter(cm.values()))) if cm else []
     cols = [c for c in cols if any(cm[g][c] for g in cm)]
     out.write(f"\n{title} (rows: gold, columns: predicted)\n")
     out.write(f"{'':>14}" + "".join(f"{_abbr(c):>7}" for c in cols) + "\n")
@@ -296,8 +298,9 @@ def suggest_words(
         counts.setdefault(cat, Counter()).update(toks)
     out: dict[str, list[tuple[str, int]]] = {}
     for cat, cnt in counts.items():
-        known = classifier.rules.category_words(cat) if cat in classifier.rules.categories else set()
-        pats = [rx for rx, _, _ in classifier.rules.categories[cat].patterns] if cat in classifier.rules.categories else []
+        rule = classifier.rules.categories.get(cat)
+        known = classifier.rules.category_words(cat) if rule is not None else set()
+        pats = [rx for rx, _, _ in rule.patterns] if rule is not None else []
         cands = []
         for word, n in cnt.most_common():
             if n < min_count:
@@ -346,7 +349,8 @@ def _main_debug() -> None:  # pragma: no cover - developer helper
         t = line.strip()
         if t:
             r = c.classify(t)
-            print(t, "->", r.intent, r.category, r.urgency, r.confidence, normalize(t), extract_place(t))
+            print(t, "->", r.intent, r.category, r.urgency, r.confidence, normalize(t),
+                  extract_place(t))
             for m in r.matched:
                 print("   ", m)
 

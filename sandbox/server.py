@@ -11,8 +11,8 @@ import logging
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from aiogram.client.telegram import TelegramAPIServer
+from aiohttp import web
 
 from .client import ScenarioMixin
 from .dispatch import DROPPED, ApiCore, RequestRecord
@@ -68,10 +68,12 @@ class SandboxServer(ScenarioMixin):
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
+        for bot in self.world.bots.values():
+            bot.closing = False
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server  # noqa: SLF001 - the only way to learn the bound port
+        server = site._server
         assert server is not None and server.sockets
         self.port = server.sockets[0].getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
@@ -81,6 +83,9 @@ class SandboxServer(ScenarioMixin):
         return self.url
 
     async def stop(self) -> None:
+        for bot in self.world.bots.values():
+            bot.closing = True  # a long poll left open (its client gone) ends now,
+            bot.notify()  # so the shutdown below does not wait for it
         for deliverer in self._deliverers.values():
             await deliverer.stop()
         self._deliverers.clear()

@@ -249,6 +249,7 @@ class BotState:
         self.chat_actions: list[tuple[int, str]] = []
         self._changed = asyncio.Event()
         self.poll_generation = 0  # concurrent getUpdates detection
+        self.closing = False  # the server is stopping: long polls answer at once
 
     def wants(self, kind: str) -> bool:
         if not self.allowed_updates:

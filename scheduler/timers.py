@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db.models import Timer
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +23,47 @@ HANDLERS: dict[str, Handler] = {}
 LATE_AFTER = timedelta(minutes=5)
 
 
+# Session.info keys: the soonest due_at scheduled in the open transaction, and the
+# callback (set per session factory by the scheduler) told about it after commit.
+_SOONEST = "linli.timers.soonest"
+_ON_COMMIT = "linli.timers.on_commit"
+
+
 def register(handlers: Mapping[str, Handler]) -> None:
     """Register timer handlers by kind, at composition (a feature's wire())."""
     HANDLERS.update(handlers)
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
+    """Deprecated decorator form of register(); features register in wire()."""
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
         return func
 
     return register
+
+
+def on_commit(
+    pool: async_sessionmaker[AsyncSession], callback: Callable[[datetime], None]
+) -> None:
+    """After a session of `pool` commits timers, call `callback(soonest due_at)`
+    (the scheduler uses it to tick early instead of waiting for the next tick)."""
+    info = dict(pool.kw.get("info") or {})
+    info[_ON_COMMIT] = callback
+    pool.configure(info=info)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    soonest = session.info.pop(_SOONEST, None)
+    callback = session.info.get(_ON_COMMIT)
+    if soonest is not None and callback is not None:
+        callback(soonest)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_SOONEST, None)
 
 
 async def schedule(
@@ -46,6 +77,9 @@ async def schedule(
         return existing
     timer = Timer(kind=kind, ref=ref, due_at=due_at, payload=payload or {})
     session.add(timer)
+    soonest = session.info.get(_SOONEST)
+    if soonest is None or due_at < soonest:
+        session.info[_SOONEST] = due_at
     return timer
 
 
@@ -71,7 +105,7 @@ async def pending(session: AsyncSession, kind: str, ref: str) -> list[Timer]:
 async def fire_due(ctx: AppContext, limit: int = 200) -> int:
     """Fire every timer due now. Each in its own transaction; returns how many fired."""
     now = ctx.clock.now()
-    async with ctx.pool() as session:
+    async with reading(ctx.pool) as session:
         ids = list(
             await session.scalars(
                 select(Timer.id)

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
+from tqdm import tqdm
 
 from bot.db import migrate  # noqa: E402
 from bot.db.models import (  # noqa: E402
@@ -268,7 +269,8 @@ async def seed(url: str, total: int, n_communities: int, end: datetime, days: in
             await conn.execute(text(f"DROP INDEX {index.name}"))
         loop = asyncio.get_running_loop()
         start = end - timedelta(days=days)
-        with ProcessPoolExecutor(max(1, min(4, (os.cpu_count() or 2)))) as pool:
+        bar = tqdm(total=total, unit="case", desc="seeding", disable=None, leave=False)
+        with bar, ProcessPoolExecutor(max(1, min(4, (os.cpu_count() or 2)))) as pool:
             jobs = [loop.run_in_executor(pool, generate_community, o, n, first, s, start, end)
                     for o, n, first, s in plan(orgs, total, rng)]
             for job in jobs:  # in order: generation runs ahead while we write
@@ -278,6 +280,7 @@ async def seed(url: str, total: int, n_communities: int, end: datetime, days: in
                 await _write(conn, sqlite, "whistles", WHISTLE_COLUMNS, whistles)
                 done += len(cases)
                 n_whistles += len(whistles)
+                bar.update(len(cases))
                 if done // 100_000 != (done - len(cases)) // 100_000:
                     print(f"  {done:,} cases, {time.perf_counter() - t0:.0f}s", flush=True)
         print(f"  {done:,} cases loaded, {time.perf_counter() - t0:.0f}s; indexing", flush=True)

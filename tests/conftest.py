@@ -1,14 +1,21 @@
 """Shared fixtures. The database is real: a fresh SQLite file per test by default,
-or PostgreSQL when LINLI_TEST_DATABASE_URL names one (CI runs the suite on both)."""
+or PostgreSQL when LINLI_TEST_DATABASE_URL names one (CI runs the suite on both).
+
+Migrations run once per session: SQLite migrates a template file that each test
+copies; PostgreSQL migrates once and each test starts from TRUNCATEd tables."""
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import features
@@ -21,35 +28,94 @@ from bot.db.session import create_engine, create_session_factory
 from demo.world import World
 from sandbox import SandboxServer
 
-TEST_DB = os.environ.get("LINLI_TEST_DATABASE_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest -n N
+
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (name_gw0...),
+    created on first use; without xdist the configured database is used."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
+        hide_password=False)
+
+
+TEST_DB = _per_worker(os.environ.get("LINLI_TEST_DATABASE_URL", ""))
 features.wire()
-_pg_migrated = False
+_pg_tables: str | None = None  # PostgreSQL: migrated once; the tables to TRUNCATE
 
 
 def pytest_report_header() -> str:
     return f"linli database: {TEST_DB or 'SQLite file per test'}"
 
 
+def _off_loop(coro: Any) -> Any:
+    """Run a coroutine to completion on a private loop in another thread (session
+    fixtures are synchronous and must not disturb pytest-asyncio's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _migrate_file(path: Path) -> None:
+    eng = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await migrate.upgrade(eng)
+    finally:
+        await eng.dispose()  # the last connection closing checkpoints the WAL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file (once per session); tests get a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "linli.db"
+    _off_loop(_migrate_file(path))
+    return path
+
+
+async def _pg_create_database(url: str) -> None:
+    """CREATE DATABASE for this xdist worker if it does not exist yet."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres").render_as_string(hide_password=False),
+                          isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": target.database})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+
+
+async def _pg_prepare(eng: AsyncEngine) -> None:
+    global _pg_tables
+    if _pg_tables is None:
+        if WORKER:
+            await _pg_create_database(TEST_DB)
+        async with eng.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await migrate.upgrade(eng)
+        async with eng.connect() as conn:
+            existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+        _pg_tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name in existing)
+        return
+    async with eng.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {_pg_tables} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    global _pg_migrated
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     if TEST_DB:
         eng = create_engine(TEST_DB)
-        if not _pg_migrated:
-            async with eng.begin() as conn:
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            await migrate.upgrade(eng)
-            _pg_migrated = True
-        else:
-            async with eng.begin() as conn:
-                existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-                names = ", ".join(t.name for t in Base.metadata.sorted_tables
-                                  if t.name in existing)
-                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await _pg_prepare(eng)
     else:
+        template = request.getfixturevalue("sqlite_template")
+        for suffix in ("", "-wal"):  # -wal only if a checkpoint was left undone
+            if (source := Path(f"{template}{suffix}")).exists():
+                shutil.copyfile(source, tmp_path / f"linli.db{suffix}")
         eng = create_engine(f"sqlite+aiosqlite:///{tmp_path}/linli.db")
-        await migrate.upgrade(eng)
     yield eng
     await eng.dispose()
 

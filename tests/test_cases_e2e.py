@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.db.models import Case
 from bot.db.session import transaction
 from bot.org.orgfile import import_file
-from handlers.cases.callbacks import Act, CaseBtn, CaseRate
+from bot.cases import Act, CaseBtn, CaseRate
 from tests.harness import bind
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"

@@ -144,13 +144,14 @@ async def test_whistle_and_ack(ctx: AppContext, world: World) -> None:
 async def test_escalate_by_hand_up_to_street(ctx: AppContext, world: World) -> None:
     cid = await _open(ctx, world)
     await act(ctx, cases.accept, cid, who=world.w1)
-    case = await act(ctx, cases.escalate_by, cid, who=world.w1)
+    case = await act(ctx, cases.escalate_by, cid, who=world.w1, from_level=0)
     assert case.level == "community"
     assert any("上报至社区" in t for t in texts(await outbox(ctx, world.organizer.tg_id)))
-    case = await act(ctx, cases.escalate_by, cid, who=world.w1)
+    assert "过时" in await refused(act(ctx, cases.escalate_by, cid, who=world.w1, from_level=0))
+    case = await act(ctx, cases.escalate_by, cid, who=world.w1, from_level=1)
     assert case.level == "street"
     assert any("上报至街道" in t for t in texts(await outbox(ctx, world.street.tg_id)))
-    assert "最高" in await refused(act(ctx, cases.escalate_by, cid, who=world.w1))
+    assert "最高" in await refused(act(ctx, cases.offer_escalate, cid, who=world.w1))
 
 
 async def test_organizer_reclassify_note_duplicate(ctx: AppContext, world: World) -> None:
@@ -219,7 +220,7 @@ async def test_organizer_turns_a_suggestion_into_a_project(ctx: AppContext, worl
 
     def buttons(case: object) -> list[str]:
         kb = case_render.staff_keyboard(case, organizer=True)  # type: ignore[arg-type]
-        return [b.text for row in kb.inline_keyboard for b in row] if kb else []
+        return [b.text for row in kb for b in row] if kb else []
 
     assert "转为项目" in buttons(idea)
     assert "转为项目" not in buttons(await get_case(ctx, complaint))

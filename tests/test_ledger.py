@@ -10,11 +10,9 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot import cli
 from bot.cli import main as cli_main
 from bot.db.session import transaction
-from bot.reports import ledger
-from bot.reports import stats
+from bot.reports import ledger, stats
 from bot.reports import texts as T
 from tests.test_reports_fixture import build
 
@@ -52,7 +50,7 @@ async def test_xlsx_opens_with_dates_headers_and_masks(pool, tmp_path):
     assert c1[COL["负责人"]] == "李网格"
     assert c1[COL["网格"]] == "第一网格" and c1[COL["来源群"]] == "东湖一区居民群"
     assert c1[COL["类别（自动）"]] == "环境卫生" and c1[COL["类别（更正）"]] is None
-    assert (c1[COL["状态"]], c1[COL["评价"]], c1[COL["关闭原因"]]) == ("已关闭", "满意", "已评价")
+    assert (c1[COL["状态"]], c1[COL["评价"]], c1[COL["关闭原因"]]) == ("已办结", "满意", "已评价")
     assert c1[COL["“我也是”户数"]] == 2 and c1[COL["办理说明"]] == "已清运"
     c2 = by_number[w.cases["c2"].number]
     assert c2[COL["反映人"]] == "匿名" and c2[COL["吹哨部门"]] == "物业"
@@ -115,7 +113,6 @@ async def test_cli_export_cases(pool, tmp_path, db_url, monkeypatch, capsys):
         "--to", "2026-10-31", "--format", "csv", "--out", str(out)])
     assert code == 0 and "wrote 7 cases" in capsys.readouterr().out
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
-    monkeypatch.setattr(cli, "EXTENSIONS", [])  # main() loads extensions on every call
     code = await asyncio.to_thread(cli_main, [
         "export", "cases", "--community", "没有", "--from", "2026-10-01", "--to", "2026-10-31"])
     assert code == 1

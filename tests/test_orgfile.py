@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Building, Community, Department, GroupChat, Grid, Person, Role
+from bot.db.models import Building, Community, Department, Grid, GroupChat, Person, Role
 from bot.db.session import transaction
 from bot.org.orgfile import OrgFileError, import_file, load
 

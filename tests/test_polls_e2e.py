@@ -14,7 +14,7 @@ from bot.db.session import transaction
 from bot.org import service as org
 from bot.org.orgfile import import_file
 from demo.world import World
-from handlers.polls.callbacks import OpVote
+from bot.polls import VoteButton
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 
@@ -56,7 +56,7 @@ async def press(world, user, message, button, expect=None):  # type: ignore[no-u
 
 async def dialog(world, liu, *, question="小区停车位收费是否调整？", opens="明天 9:00",  # type: ignore[no-untyped-def]
                  options="同意\n不同意\n弃权", groups=("东湖一网格居民群", "东湖二网格居民群"),
-                 closes="3天", repeat=None, who="群内所有人", bad=False):
+                 closes="3天", repeat=None, who="群内所有人", bad=False, public=True):
     step = await reply(world, liu, "/poll_new", "第1步")
     if bad:
         await reply(world, liu, "问" * 301, "太长")
@@ -66,7 +66,7 @@ async def dialog(world, liu, *, question="小区停车位收费是否调整？",
         await reply(world, liu, "同意\n同意", "重复")
     step = await reply(world, liu, options, "第3步")
     step = await press(world, liu, step, "单选", "第4步")
-    step = await press(world, liu, step, "公开", "第5步")
+    step = await press(world, liu, step, public and "⚠️ 记名公开" or "匿名（推荐）", "第5步")
     if bad:
         step = await reply(world, liu, "不存在的群", "没有找到")
     for name in groups:
@@ -228,8 +228,8 @@ async def test_household_buttons_ineligible_forged_and_closed(world):  # type: i
     # a forged button (another poll id / an option that does not exist) changes nothing
     saved = post.reply_markup
     post.reply_markup = {"inline_keyboard": [[
-        {"text": "x", "callback_data": OpVote(p=99, i=0).pack()},
-        {"text": "y", "callback_data": OpVote(p=1, i=7).pack()}]]}
+        {"text": "x", "callback_data": VoteButton(p=99, i=0).pack()},
+        {"text": "y", "callback_data": VoteButton(p=1, i=7).pack()}]]}
     assert "失效" in (await sb.press(chen, post, "x").text() or "")
     assert "失效" in (await sb.press(chen, post, "y").text() or "")
     post.reply_markup = saved

@@ -54,12 +54,12 @@ async def test_export_csv_and_xlsx(ctx, clock, db_url, tmp_path, monkeypatch):  
 
 
 async def test_anonymous_export_names_nobody(ctx, clock, tmp_path):  # type: ignore[no-untyped-def]
-    from bot.polls import export as opinion_export
+    from bot.polls import export as poll_export
 
     pid = await closed_poll(ctx, clock, anonymous=True)
     async with ctx.pool() as session:
         poll = await svc.get(session, pid)
-        results, ballots = await opinion_export.table(session, poll, ctx.tz)
+        results, ballots = await poll_export.table(session, poll, ctx.tz)
         result_post = [r for r in await session.scalars(select(OutboxMessage))
                        if "结果：" in r.payload.get("text", "")]
     flat = str(results) + str(ballots)

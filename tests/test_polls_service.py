@@ -61,7 +61,8 @@ async def build_org(ctx: AppContext) -> dict[str, int]:
 def spec(ids: dict[str, int], **kw) -> Spec:  # type: ignore[no-untyped-def]
     base = {"community_id": ids["community"], "question": "小区停车收费是否调整？",
                 "options": ["同意", "不同意", "弃权"], "chat_ids": [G1, G2],
-                "opens_at": START + timedelta(hours=1), "closes_at": START + timedelta(days=3)}
+                "opens_at": START + timedelta(hours=1), "closes_at": START + timedelta(days=3),
+                "anonymous": False}  # these tests follow a roll-call vote (the explicit choice)
     base.update(kw)
     return Spec(**base)
 

@@ -146,7 +146,7 @@ def future(days: int) -> date:
 
 
 class FakePolls:
-    """Stands in for bot.services.polls.create_evaluation_poll (via project_polls)."""
+    """Stands in for bot.polls.create_evaluation_poll (via project_polls.start_poll)."""
 
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []

@@ -2,10 +2,9 @@
 (stale reminder, milestone overdue, weekly digest) with a fake clock."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
+from bot.events import PollClosed
 from bot.projects import service as projects
 from bot.projects.parse import MilestoneSpec, ProjectError, parse_update
 from tests.test_projects_fixtures import (  # noqa: F401
@@ -30,10 +29,11 @@ async def advance(ctx, who, number, confirm=False):
                            admin_ids=[], now=ctx.clock.now())
 
 
-async def close_poll(ctx, poll_id, number, result):
+async def close_poll(ctx, poll_id, number, counts):
     async with ctx.pool() as s, s.begin():
-        poll = SimpleNamespace(id=poll_id, project_id=number, closes_at=ctx.clock.now())
-        return await projects.on_poll_closed(s, poll, result)
+        event = PollClosed(poll_id=poll_id, project_id=number, preset=None, counts=tuple(counts),
+                           voters=sum(n for _, n in counts), closed_at=ctx.clock.now())
+        await projects.on_poll_closed(s, ctx, event)
 
 
 async def group_texts(ctx, start):
@@ -73,7 +73,7 @@ async def test_decision_poll_approved_then_rejected(ctx, pw, fake_polls):
     assert len(await outbox(ctx)) == start  # the groups see the poll itself
     with pytest.raises(ProjectError, match="表决在进行中"):
         await advance(ctx, pw.organizer, number, confirm=True)
-    await close_poll(ctx, result.poll.id, number, {"同意": 30, "不同意": 4, "弃权": 2})
+    await close_poll(ctx, result.poll.id, number, [("同意", 30), ("不同意", 4), ("弃权", 2)])
     project = await load(ctx, number)
     assert (project.stage, project.pending_poll_id) == ("deciding", None)
     assert "居民表决通过（同意 30 票，不同意 4 票，弃权 2 票，共 36 票）" in \
@@ -102,8 +102,7 @@ async def test_completion_starts_evaluation_and_its_result_closes(ctx, pw, fake_
                         admin_ids=[], now=ctx.clock.now())
 
     ctx.clock.advance(days=7)
-    result = SimpleNamespace(counts=[{"text": "满意", "count": 20}, {"text": "基本满意", "count": 5},
-                                     {"text": "不满意", "count": 1}])
+    result = [("满意", 20), ("基本满意", 5), ("不满意", 1)]
     await close_poll(ctx, project.evaluation_poll_id, number, result)
     project = await load(ctx, number)
     assert project.stage == "closed" and project.evaluation["total"] == 26

@@ -11,8 +11,8 @@ from bot import charts
 from bot.db.session import transaction
 from bot.reports import charts as report_charts
 from bot.reports import stats
-from bot.taxonomy import CATEGORIES
 from bot.reports import texts as T
+from bot.taxonomy import CATEGORIES
 from tests.test_reports_fixture import build, utc
 
 TZ = ZoneInfo("Asia/Shanghai")

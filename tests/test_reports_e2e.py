@@ -23,7 +23,7 @@ async def _organizer(world, name="王书记"):
 
 
 async def test_stats_with_period_and_scope_buttons(world):
-    user, w = await _organizer(world)
+    user, _ = await _organizer(world)
     user.say(user.id, "/stats")
     reply = await world.sb.wait_for(user.id)
     assert "东湖社区 · 全社区" in reply.text and "响应率" in reply.text
@@ -54,7 +54,7 @@ async def test_stats_refused_for_a_resident(world):
 
 
 async def test_export_sends_the_ledger_file(world):
-    user, w = await _organizer(world)
+    user, _ = await _organizer(world)
     user.say(user.id, "/export")
     menu = await world.sb.wait_for(user.id)
     assert "导出" in menu.text

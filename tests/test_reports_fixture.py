@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
-    Case, Community, Department, GroupChat, Grid, Person, Role, Whistle,
+    Case,
+    Community,
+    Department,
+    Grid,
+    GroupChat,
+    Person,
+    Role,
+    Whistle,
 )
 
 H = timedelta(hours=1)

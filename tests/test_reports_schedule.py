@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from scheduler import timers
 from bot.db.models import OutboxMessage, Timer
 from bot.db.session import transaction
 from bot.reports import service as reports
+from scheduler import timers
 from tests.test_reports_fixture import build, utc
 
 
@@ -110,7 +110,7 @@ async def test_daily_without_overdue_sends_nothing_but_keeps_going(ctx, clock):
 async def test_late_firing_reports_the_intended_period_and_skips_ahead(ctx, clock):
     """After three days of downtime the monthly post still covers October, once."""
     clock.set(utc(2026, 10, 31, 12))
-    w, _ = await _setup(ctx)
+    await _setup(ctx)
     clock.set(utc(2026, 11, 4, 2))
     await timers.fire_due(ctx)
     await timers.fire_due(ctx)

@@ -1,13 +1,49 @@
-"""The case loop (接诉即办): the public face of the case services.
+"""The case loop (接诉即办). This module is the feature's public surface: the chat side
+and other features use only the names in `__all__`.
 
-intake (case_intake) → routing (case_routing) → worker flow and evaluation
-(case_workflow) → SLA timers (case_sla, case_timers) → who hears what (case_notify),
-texts and keyboards (case_render), lists and views (case_query).
-`wire()` registers its timer handlers and outbox hooks (called at composition)."""
+intake (group messages, private /report) → routing → workflow (accept, resolve, rate…)
+and the steps a button starts (steps) → SLA timers (sla, timers) → who hears what
+(notify) → texts and keyboards (render, buttons) → lists and views (query, commands)."""
 from __future__ import annotations
 
-from bot.cases.core import CaseRefused, by_number, load
-from bot.cases.intake import Intake, Source, edit, intake_group, intake_private, plus_one
+from bot.cases import notify, sla, texts, timers
+from bot.cases.buttons import Act, CaseBtn, CaseList, CasePick, CaseRate, ReportGrid, WhistleAck
+from bot.cases.commands import duplicate, list_cases, list_page, my_cases, note, reload_rules, show
+from bot.cases.core import CaseRefused, InputRefused, by_number, load
+from bot.cases.intake import (
+    Author,
+    Intake,
+    Photo,
+    Source,
+    choose_grid,
+    edit,
+    hear,
+    intake_group,
+    plus_one,
+    report,
+    report_by_reply,
+    report_grid,
+    wants_case,
+)
+from bot.cases.notify import say, set_buttons
+from bot.cases.query import View
+from bot.cases.render import households, rating_text
+from bot.cases.steps import (
+    REASON,
+    Noted,
+    ask_note,
+    offer_categories,
+    offer_departments,
+    offer_escalate,
+    offer_workers,
+    pick_category,
+    pick_department,
+    pick_escalate,
+    pick_worker,
+    refresh_buttons,
+    show_detail,
+    take_note,
+)
 from bot.cases.workflow import (
     accept,
     ack_whistle,
@@ -25,13 +61,32 @@ from bot.cases.workflow import (
 )
 
 __all__ = [
-    "CaseRefused", "Intake", "Source", "accept", "ack_whistle", "add_note", "add_reason",
-    "by_number", "close_duplicate", "edit", "escalate_by", "intake_group", "intake_private",
-    "load", "plus_one", "progress", "rate", "reclassify", "resolve", "to_project", "transfer",
-    "whistle",
+    "REASON", "Act", "Author", "CaseBtn", "CaseList", "CasePick", "CaseRate", "CaseRefused",
+    "InputRefused", "Intake", "Noted", "Photo", "ReportGrid", "Source", "View", "WhistleAck",
+    "accept", "ack_whistle", "add_note", "add_reason", "ask_note", "by_number", "choose_grid",
+    "close_duplicate", "duplicate", "edit", "escalate_by", "hear", "households",
+    "intake_group", "list_cases", "list_page", "load", "my_cases", "note", "offer_categories",
+    "offer_departments", "offer_escalate", "offer_workers", "pick_category", "pick_department",
+    "pick_escalate", "pick_worker",
+    "plus_one", "progress", "rate", "rating_text", "reclassify", "refresh_buttons",
+    "reload_rules", "report", "report_by_reply", "report_grid", "resolve", "say",
+    "set_buttons", "show", "show_detail", "take_note", "texts", "to_project", "transfer",
+    "wants_case", "whistle", "wire",
 ]
 
 
 def wire() -> None:
-    """Register this feature's timers, outbox hooks and event subscriptions."""
-    from bot.cases import notify, timers  # noqa: F401  (transitional: decorators register)
+    """Register what this feature's timers do and its outbox hooks (idempotent)."""
+    from bot.delivery import outbox
+    from scheduler import timers as scheduler
+
+    scheduler.register({
+        sla.ACCEPT_REMIND: timers.accept_remind,
+        sla.RESOLVE_REMIND: timers.resolve_remind,
+        sla.ACCEPT_DUE: timers.accept_due,
+        sla.RESOLVE_DUE: timers.resolve_due,
+        sla.RATING_DUE: timers.rating_due,
+        sla.WHISTLE_DUE: timers.whistle_due,
+        sla.DIGEST: timers.digest,
+    })
+    outbox.register(on_sent={notify.CARD_SENT: notify.card_sent})

@@ -8,15 +8,25 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.cases import notify
 from bot.context import AppContext
 from bot.db.models import Case, CaseEvent, Community, Person
-from bot.cases import notify
+from bot.errors import Refusal
 
 MAX_TEXT = 2000  # stored; longer messages are cut (Telegram allows 4096)
 
 
-class CaseRefused(Exception):
-    """An action that is not allowed now; str() is the Chinese answer for the user."""
+class CaseRefused(Refusal):
+    """An action that is not allowed now; str() is the Chinese answer for the user.
+    Most come from a button press, so they show as an alert."""
+
+    def __init__(self, message: str, *, alert: bool = True) -> None:
+        super().__init__(message, alert=alert)
+
+
+class InputRefused(CaseRefused):
+    """Typed input that cannot be used as it is (empty, too long, a photo missing):
+    the user is asked to send it again, and the step keeps waiting."""
 
 
 async def load(session: AsyncSession, case_id: int, *, lock: bool = False) -> Case | None:
@@ -74,6 +84,8 @@ async def event(
     await session.flush()
     if public and tell:
         await notify.tell_reporter(session, ctx, case, row, now)
+    if public and kind in notify.VOICE_EVENTS:
+        await notify.tell_voices(session, case, row, now)
     return row
 
 

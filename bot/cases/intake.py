@@ -2,7 +2,8 @@
 becomes a case (idempotently), or is linked to an open case about the same problem."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -10,17 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.context import AppContext
-from bot.db.models import Building, Case, CasePhoto, CaseVoice, Community, GroupChat, Grid, Person
-from bot.db.models.cases import ACTIVE, CLOSED
-from bot.cases import access
-from bot.cases import core
-from bot.cases import notify
+from bot import texts as TC
+from bot.cases import access, core, notify, routing, sla
 from bot.cases import render as R
-from bot.cases import routing
-from bot.cases import sla
-from bot.taxonomy import CATEGORIES, category_name
 from bot.cases import texts as T
+from bot.cases.buttons import ReportGrid
+from bot.cases.query import View
+from bot.context import AppContext
+from bot.db.models import Building, Case, CasePhoto, CaseVoice, Community, Grid, GroupChat, Person
+from bot.db.models.cases import ACTIVE, CLOSED, OPEN
+from bot.delivery import outbox
+from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
+from bot.org import service as org
+from bot.taxonomy import CATEGORIES, category_name
+from bot.ui import Button
 
 Photo = tuple[str, str]  # (file_id, file_unique_id)
 CASE_INTENTS = ("complaint", "suggestion")
@@ -30,6 +34,15 @@ CASE_INTENTS = ("complaint", "suggestion")
 class Intake:
     outcome: str  # opened | linked | existing | album | inquiry | ignored
     case: Case | None = None
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a message, as Telegram names them."""
+
+    tg_id: int
+    username: str | None
+    name: str
 
 
 @dataclass
@@ -42,6 +55,7 @@ class Source:
     photos: list[Photo] = field(default_factory=list)
     media_group_id: str | None = None
     group: GroupChat | None = None
+    media: str | None = None  # photo | voice | document | video: something not text
 
 
 def _category(classification: Any) -> str:
@@ -55,20 +69,48 @@ async def by_source(session: AsyncSession, chat_id: int, message_id: int) -> Cas
     )
 
 
+DUP_MAX_TEXT = 200  # a longer message names many things: it gets its own case
+DUP_MIN_OVERLAP = 0.2
+
+
+def _bigrams(text: str, place: Any) -> set[str]:
+    """The Chinese character pairs of a message, without its place and digits."""
+    if place is not None and getattr(place, "text", None):
+        text = text.replace(place.text, " ")
+    runs = re.findall(r"[\u4e00-\u9fff]+", text[:DUP_MAX_TEXT])
+    return {run[i:i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+def same_problem(text: str, other: str, place: Any) -> bool:
+    """Same category and place is not enough (a blocked drain is not a roof leak):
+    the two descriptions must also share words."""
+    a, b = _bigrams(text, place), _bigrams(other, place)
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= DUP_MIN_OVERLAP
+
+
 async def find_duplicate(session: AsyncSession, grid_id: int | None, category: str,
-                         place: Any) -> Case | None:
-    """An open case of the same grid, category and place (a place is required)."""
-    if grid_id is None or place is None:
+                         place: Any, text: str = "", *, in_group: bool = False) -> Case | None:
+    """An open case of the same grid, category and place (a place is required) about
+    the same problem. From a group, only a case the group itself has seen (no private
+    or anonymous report is revealed there)."""
+    if grid_id is None or place is None or len(text) > DUP_MAX_TEXT:
         return None
     stmt = select(Case).where(Case.grid_id == grid_id, Case.category == category,
                               Case.status.in_(ACTIVE))
+    if in_group:
+        stmt = stmt.where(Case.source_chat_id < 0, Case.anonymous.is_(False))
     if getattr(place, "building", None):
         stmt = stmt.where(Case.building == place.building)
         if place.unit:
             stmt = stmt.where((Case.unit == place.unit) | Case.unit.is_(None))
     else:
         stmt = stmt.where(Case.place == place.text)
-    return await session.scalar(stmt.order_by(Case.id).limit(1))
+    for case in await session.scalars(stmt.order_by(Case.id).limit(20)):
+        if same_problem(text, case.text, place):
+            return case
+    return None
 
 
 async def intake_group(
@@ -90,7 +132,7 @@ async def intake_group(
         await add_photos(session, album, src.photos)
         return Intake("album", album)
     if not src.text.strip():
-        return Intake("ignored")  # a photo with no caption: quietly ignored in groups
+        return Intake("ask" if src.media else "ignored")  # a photo, a voice: ask what it is
     result = ctx.classifier.classify(src.text)
     if not force:
         if result.intent == "inquiry":
@@ -98,7 +140,8 @@ async def intake_group(
         if result.intent not in CASE_INTENTS:
             return Intake("ignored")
     category = _category(result)
-    dup = await find_duplicate(session, group.grid.id, category, result.place)
+    dup = await find_duplicate(session, group.grid.id, category, result.place, src.text,
+                               in_group=True)
     if dup is not None:
         await link(session, ctx, dup, reporter, src, now)
         return Intake("linked", dup)
@@ -120,7 +163,9 @@ async def open_case(
     place = result.place
     kind = result.intent if result.intent in CASE_INTENTS else "complaint"
     category = _category(result)
-    route = await routing.route(session, grid, community.id, category)
+    # a suggestion is for the organizers to weigh, not a job for the grid worker
+    route = (routing.Route(None, None) if kind == "suggestion"
+             else await routing.route(session, grid, community.id, category))
     dept_people = (await access.department_members(session, route.department.id)
                    if route.department else [])
     assignee = None if dept_people else route.assignee
@@ -161,6 +206,9 @@ async def _announce(
     now: datetime,
 ) -> None:
     source = (T.SOURCE_GROUP.format(title=src.group.title) if src.group else T.SOURCE_PRIVATE)
+    if case.kind == "suggestion":
+        await _announce_suggestion(session, ctx, case, reporter, src, source, now)
+        return
     text = T.NEW_CASE.format(
         number=case.number, urgent=R.urgent_mark(case), category=category_name(case.category),
         source=source, place=R.place_text(case), reporter=R.reporter_text(case, reporter),
@@ -172,8 +220,6 @@ async def _announce(
     await notify.to_people(session, receivers, text, now, case=case,
                            kb=R.staff_keyboard(case), priority=priority)
     if case.urgency == "urgent" or not receivers:
-        from bot.org import service as org
-
         alert = T.ALERT_URGENT.format(number=case.number, category=category_name(case.category),
                                       text=R.excerpt(case.text, 100), owner=handler_name)
         await notify.to_people(session, await org.organizers(session, case.community_id), alert,
@@ -186,7 +232,23 @@ async def _announce(
                                  urgent=R.urgent_mark(case), worker=handler_name))
         await notify.to_group(session, ctx, case, src.chat_id, card, now,
                               reply_to=src.message_id, kb=R.plus_keyboard(case),
-                              dedupe_key=f"case-card:{case.id}", on_sent="case.card_sent")
+                              dedupe_key=f"case-card:{case.id}", on_sent=notify.CARD_SENT)
+
+
+async def _announce_suggestion(session: AsyncSession, ctx: AppContext, case: Case,
+                               reporter: Person, src: Source, source: str, now: datetime) -> None:
+    """A 建议 goes to the organizers' list (no deadline, no 接单 for a worker); the
+    resident hears that it was passed on."""
+    text = T.NEW_SUGGESTION.format(number=case.number, source=source,
+                                   reporter=R.reporter_text(case, reporter),
+                                   text=R.excerpt(case.text))
+    await notify.to_people(session, await org.organizers(session, case.community_id), text, now,
+                           case=case, kb=R.staff_keyboard(case, organizer=True))
+    if src.group is not None:
+        card = R.public_text(case, reporter, T.GROUP_SUGGESTION.format(number=case.number))
+        await notify.to_group(session, ctx, case, src.chat_id, card, now,
+                              reply_to=src.message_id, kb=R.plus_keyboard(case),
+                              dedupe_key=f"case-card:{case.id}", on_sent=notify.CARD_SENT)
 
 
 async def add_photos(session: AsyncSession, case: Case, photos: list[Photo],
@@ -245,14 +307,13 @@ async def plus_one(session: AsyncSession, ctx: AppContext, case_id: int, person:
         raise core.CaseRefused(T.CASE_NOT_FOUND.format(number=""))
     if case.status == CLOSED:
         raise core.CaseRefused(T.PLUS_CLOSED)
+    if person.id in (case.owner_id, case.assignee_id):
+        raise core.CaseRefused(T.PLUS_OWN_CASE)
     if not await add_voice(session, ctx, case, person, now):
         raise core.CaseRefused(T.PLUS_ALREADY)
     if case.card_message_id and case.source_chat_id:
-        from bot.delivery import outbox
-
-        await outbox.enqueue(session, case.source_chat_id, "editMessageReplyMarkup", now=now,
-                             ref=f"case:{case.id}", message_id=case.card_message_id,
-                             reply_markup=outbox.markup(R.plus_keyboard(case)))
+        await notify.set_buttons(session, case, case.source_chat_id, case.card_message_id,
+                                 R.plus_keyboard(case), now)
     return case
 
 
@@ -267,6 +328,24 @@ async def edit(session: AsyncSession, ctx: AppContext, chat_id: int, message_id:
         return case
     case.text = new
     await core.event(session, ctx, case, "edited", now, public=False, text=new[:200])
+    # re-read: an edit may make it urgent (never less urgent: a person decides that)
+    raised = case.urgency != "urgent" and ctx.classifier.classify(new).urgency == "urgent"
+    if raised:
+        case.urgency = "urgent"
+        community = await core.community_of(session, case)
+        if case.status == OPEN:
+            await sla.start_accept_clock(session, case, community, now)
+        else:
+            await sla.start_resolve_clock(session, case, community, now)
+        await core.event(session, ctx, case, "urgent", now, public=False)
+    template = T.EDITED_URGENT if raised else T.EDITED_WORKER
+    text_out = template.format(number=case.number, text=R.excerpt(new),
+                               due=R.when(sla.current_due(case), ctx.tz))
+    people = await access.level_people(session, case)
+    if raised:
+        people += await org.organizers(session, case.community_id)
+    await notify.to_people(session, people, text_out, now, case=case,
+                           priority=notify.URGENT_PRIORITY if raised else 0)
     return case
 
 
@@ -295,10 +374,106 @@ async def intake_private(
     if existing is not None:
         return Intake("existing", existing)
     result = ctx.classifier.classify(src.text)
-    dup = await find_duplicate(session, grid.id, _category(result), result.place)
+    dup = await find_duplicate(session, grid.id, _category(result), result.place, src.text)
     if dup is not None:
         await add_voice(session, ctx, dup, reporter, now, src.chat_id, src.message_id)
         return Intake("linked", dup)
     case, created = await open_case(session, ctx, grid, reporter, src, result, now,
                                     anonymous=anonymous)
     return Intake("opened" if created else "existing", case)
+
+
+# -- what the chat hands over -------------------------------------------------------------
+
+async def hear(session: AsyncSession, ctx: AppContext, src: Source, reporter: Person,
+               now: datetime) -> Intake:
+    """A plain group message: a case, a link, or for an inquiry a short pointer."""
+    src = replace(src, group=await org.group_by_chat(session, src.chat_id))
+    got = await intake_group(session, ctx, src, reporter, now)
+    if got.outcome == "ask":
+        await _ask_what(session, ctx, src, reporter, now)
+    if got.outcome == "inquiry":
+        quiet = after_quiet_hours(now, parse_quiet_hours(ctx.settings.quiet_hours), ctx.tz)
+        await outbox.enqueue(
+            session, src.chat_id, now=now, not_before=quiet, parse_mode=None,
+            dedupe_key=f"case-inq:{src.chat_id}:{src.message_id}", text=T.INQUIRY_POINTER,
+            reply_parameters={"message_id": src.message_id, "allow_sending_without_reply": True})
+    return got
+
+
+async def _ask_what(session: AsyncSession, ctx: AppContext, src: Source, reporter: Person,
+                    now: datetime) -> None:
+    """A photo without a caption, a voice message…: ask (privately if we can, else in
+    the thread) what the problem is, once per message or album."""
+    what = T.MEDIA_WORD.get(src.media or "", T.MEDIA_WORD["photo"])
+    key = f"case-ask:{src.chat_id}:{src.media_group_id or src.message_id}"
+    if notify.reporter_in_private(None, reporter):  # type: ignore[arg-type]
+        await outbox.enqueue(session, reporter.tg_id or 0, now=now, parse_mode=None,
+                             dedupe_key=key, text=T.ASK_WHAT_PRIVATE.format(
+                                 what=what, title=src.group.title if src.group else ""))
+        return
+    quiet = after_quiet_hours(now, parse_quiet_hours(ctx.settings.quiet_hours), ctx.tz)
+    await outbox.enqueue(
+        session, src.chat_id, now=now, not_before=quiet, parse_mode=None, dedupe_key=key,
+        text=T.ASK_WHAT_GROUP.format(what=what),
+        reply_parameters={"message_id": src.message_id, "allow_sending_without_reply": True})
+
+
+def wants_case(ctx: AppContext, text: str) -> bool:
+    """A private message typed without /report that reads as a complaint or suggestion."""
+    return bool(text.strip()) and ctx.classifier.classify(text).intent in CASE_INTENTS
+
+
+async def report_by_reply(session: AsyncSession, ctx: AppContext, src: Source,
+                          author: Author | None, now: datetime) -> str | None:
+    """`/case` or `#报事` as a reply: the replied message becomes a case. Returns what to
+    reply, if anything (the card itself goes out through the outbox)."""
+    group = await org.group_by_chat(session, src.chat_id)
+    if group is None or group.grid is None:
+        return TC.UNBOUND_GROUP
+    if author is None or not src.text.strip():
+        return T.CASE_FROM_REPLY_EMPTY
+    reporter = await org.upsert_person(session, tg_id=author.tg_id, username=author.username,
+                                       name=author.name)
+    got = await intake_group(session, ctx, replace(src, group=group), reporter, now, force=True)
+    if got.outcome == "existing" and got.case is not None:
+        return T.CASE_ALREADY.format(number=got.case.number)
+    return None
+
+
+async def report_grid(session: AsyncSession, ctx: AppContext, reporter: Person,
+                      text: str) -> int | None:
+    """The grid of a private report, if it can be told (else ask: choose_grid)."""
+    grid = await guess_grid(session, reporter, ctx.classifier.classify(text).place)
+    return grid.id if grid is not None else None
+
+
+async def choose_grid(session: AsyncSession) -> View | None:
+    """Every grid as a button, one to a row; None when there is no grid at all."""
+    grids = await org.grids_for(session, await org.all_community_ids(session))
+    if not grids:
+        return None
+    return View(T.REPORT_CHOOSE_GRID,
+                [[Button(f"{g.community.name} · {g.name}", ReportGrid(g=g.id))] for g in grids])
+
+
+async def report(session: AsyncSession, ctx: AppContext, reporter: Person, grid_id: int,
+                 src: Source, now: datetime, *, anonymous: bool = False) -> Case:
+    """A finished private /report: the case, and the reporter told its number."""
+    grid = await session.get(Grid, grid_id)
+    if grid is None:
+        raise core.CaseRefused(TC.BUTTON_UNKNOWN)
+    got = await intake_private(session, ctx, reporter, grid, src, now, anonymous=anonymous)
+    case = got.case
+    assert case is not None
+    if got.outcome == "linked":
+        text = T.REPORT_LINKED.format(number=case.number, status=T.STATUS[case.status])
+    elif case.kind == "suggestion":
+        text = T.REPORT_SUGGESTION.format(number=case.number)
+    else:
+        worker = await core.person(session, case.assignee_id)
+        text = T.REPORT_OPENED.format(number=case.number, category=category_name(case.category),
+                                      worker=R.name_of(worker))
+    await outbox.enqueue(session, src.chat_id, now=now, text=text, parse_mode=None,
+                         dedupe_key=f"case-report:{src.chat_id}:{src.message_id}")
+    return case

@@ -9,29 +9,31 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import outbox
-from scheduler import timers
-from bot.context import AppContext
-from bot.db.models import Case, CaseEvent, Community, OutboxMessage, Person
-from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
 from bot.cases import render as R
 from bot.cases import sla
 from bot.cases import texts as T
+from bot.context import AppContext
+from bot.db.models import Case, CaseEvent, CaseVoice, Community, OutboxMessage, Person
+from bot.delivery import outbox
+from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
+from bot.ui import Keyboard, markup
+from scheduler import timers
 
 URGENT_PRIORITY = 10
+CARD_SENT = "case.card_sent"  # outbox hook: remember the group card's message id
 
 
-def _markup(kb: InlineKeyboardMarkup | None) -> dict[str, Any]:
-    return {"reply_markup": outbox.markup(kb)} if kb is not None else {}
+def _markup(kb: Keyboard | None) -> dict[str, Any]:
+    reply_markup = markup(kb)
+    return {"reply_markup": reply_markup} if reply_markup else {}
 
 
 async def to_person(
     session: AsyncSession, person: Person | None, text: str, now: datetime, *,
-    case: Case | None = None, kb: InlineKeyboardMarkup | None = None, priority: int = 0,
+    case: Case | None = None, kb: Keyboard | None = None, priority: int = 0,
     dedupe_key: str | None = None, only_started: bool = False,
 ) -> OutboxMessage | None:
     """A private message. Staff get it whenever we know their Telegram id (Telegram
@@ -58,6 +60,31 @@ async def to_people(session: AsyncSession, people: Iterable[Person], text: str, 
     return sent
 
 
+async def say(session: AsyncSession, person: Person, text: str, now: datetime,
+              kb: Keyboard | None = None) -> None:
+    """A private answer to someone who just wrote or pressed (a prompt, a choice)."""
+    if person.tg_id is None:
+        return
+    await outbox.enqueue(session, person.tg_id, now=now, text=text, parse_mode=None,
+                         **_markup(kb))
+
+
+async def set_buttons(session: AsyncSession, case: Case, chat_id: int, message_id: int,
+                      kb: Keyboard | None, now: datetime) -> None:
+    """Swap (or, with None, remove) the buttons of a message already sent."""
+    await outbox.enqueue(session, chat_id, "editMessageReplyMarkup", now=now,
+                         ref=f"case:{case.id}", message_id=message_id,
+                         reply_markup=markup(kb) or {"inline_keyboard": []})
+
+
+async def set_card(session: AsyncSession, case: Case, chat_id: int, message_id: int, text: str,
+                   kb: Keyboard | None, now: datetime) -> None:
+    """Rewrite a card already sent (its text and buttons) after the case's state changed."""
+    await outbox.enqueue(session, chat_id, "editMessageText", now=now, ref=f"case:{case.id}",
+                         message_id=message_id, text=text, parse_mode=None,
+                         reply_markup=markup(kb) or {"inline_keyboard": []})
+
+
 def group_not_before(ctx: AppContext, case: Case, now: datetime) -> datetime:
     if case.urgency == "urgent":
         return now
@@ -66,7 +93,7 @@ def group_not_before(ctx: AppContext, case: Case, now: datetime) -> datetime:
 
 async def to_group(
     session: AsyncSession, ctx: AppContext, case: Case, chat_id: int, text: str, now: datetime, *,
-    reply_to: int | None = None, kb: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None, kb: Keyboard | None = None,
     dedupe_key: str | None = None, on_sent: str | None = None,
 ) -> OutboxMessage:
     """A post in a group: the caller has masked `text` (R.public_text)."""
@@ -101,6 +128,21 @@ async def tell_reporter(
     community = await session.get(Community, case.community_id)
     assert community is not None
     await timers.schedule(session, sla.DIGEST, sla.ref(case), now + sla.batch_delay(community))
+
+
+VOICE_EVENTS = ("resolved", "closed")  # what residents who said "me too" hear
+
+
+async def tell_voices(session: AsyncSession, case: Case, event: CaseEvent, now: datetime) -> None:
+    """How it ends reaches the residents who pressed +1 (those who started the bot;
+    the others see the group thread)."""
+    people = await session.scalars(
+        select(Person).join(CaseVoice, CaseVoice.person_id == Person.id)
+        .where(CaseVoice.case_id == case.id).order_by(Person.id))
+    text = T.VOICE_UPDATE.format(number=case.number, line=R.event_line(event))
+    for person in people:
+        await to_person(session, person, text, now, case=case, only_started=True,
+                        dedupe_key=f"case-voice:{event.id}:{person.id}")
 
 
 async def send_digest(session: AsyncSession, ctx: AppContext, case: Case, now: datetime) -> None:
@@ -147,8 +189,7 @@ async def rating_request(session: AsyncSession, ctx: AppContext, case: Case, now
                     kb=R.rate_keyboard(case), dedupe_key=key)
 
 
-@outbox.on_sent("case.card_sent")
-async def _card_sent(session: AsyncSession, row: OutboxMessage, result: Any) -> None:
+async def card_sent(session: AsyncSession, row: OutboxMessage, result: Any) -> None:
     """Remember the group card's message id (to edit its +1 count later)."""
     if not row.ref or not isinstance(result, dict):
         return

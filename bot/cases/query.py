@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case as sql_case, func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.cases import texts as T
 from bot.db.models import Case, Grid, Person, Role
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, OPEN, RESOLVED
 from bot.taxonomy import CATEGORIES
-from bot.cases import texts as T
+from bot.ui import Keyboard, markup
 
 STATUSES = (OPEN, ACCEPTED, RESOLVED, CLOSED)
 PAGE = 10
@@ -127,16 +130,21 @@ async def list_cases(session: AsyncSession, community_ids: list[int], f: Filters
 
 @dataclass
 class View:
+    """What to show: a text and its buttons."""
+
     text: str
-    keyboard: object | None  # InlineKeyboardMarkup
+    keyboard: Keyboard | None = None
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        return markup(self.keyboard)
 
 
 async def view(session: AsyncSession, case: Case, person: Person, admin_ids: list[int],
                now: datetime, tz: object, *, in_group: bool = False) -> View:
     """/case N: the timeline for the reporter, its workers and organizers; the public
     card for everyone else (and always in a group, masked)."""
-    from bot.cases import access
-    from bot.cases import core
+    from bot.cases import access, core
     from bot.cases import render as R
 
     reporter = await core.person(session, case.reporter_id)

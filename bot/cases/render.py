@@ -1,20 +1,19 @@
-"""Texts and inline keyboards of cases, shared by handlers and services (the outbox
-stores keyboards as plain dicts)."""
+"""Texts and inline keyboards of cases (plain bot.ui keyboards: the outbox stores
+them as dicts via bot.ui.markup)."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-
+from bot.cases import sla
+from bot.cases import texts as T
+from bot.cases.buttons import Act, CaseBtn, CaseList, CasePick, CaseRate, WhistleAck
+from bot.privacy.mask import mask
 from bot.db.models import Case, CaseEvent, Person
 from bot.polls import evaluation
-from bot.cases.mask import mask
 from bot.taxonomy import CATEGORIES, URGENCY, category_name
-from bot.cases import texts as T
-from handlers.cases.callbacks import Act, CaseBtn, CasePick, CaseRate, WhistleAck
+from bot.ui import Button, Keyboard, rows
 
 EXCERPT = 300
 _SATISFACTION = evaluation.preset("satisfaction")
@@ -23,6 +22,11 @@ RATINGS = tuple(_SATISFACTION.slugs)  # CaseRate.v - 1: satisfied, basic, unsati
 
 def rating_label(slug: str | None) -> str:
     return {c.slug: c.text for c in _SATISFACTION.choices}.get(slug or "", slug or "")
+
+
+def rating_text(value: int) -> str:
+    """The label of CaseRate.v."""
+    return rating_label(RATINGS[value - 1])
 
 
 def when(dt: datetime | None, tz: ZoneInfo) -> str:
@@ -59,22 +63,17 @@ def group_card(case: Case, worker: Person | None) -> str:
                                urgent=urgent_mark(case), worker=name_of(worker))
 
 
-def plus_keyboard(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=T.PLUS_BUTTON.format(n=case.plus_count),
-              callback_data=CaseBtn(a=Act.PLUS, c=case.id))
-    return kb.as_markup()
+def plus_keyboard(case: Case) -> Keyboard:
+    return [[Button(T.PLUS_BUTTON.format(n=case.plus_count), CaseBtn(a=Act.PLUS, c=case.id))]]
 
 
 def due_line(case: Case, now: datetime, tz: ZoneInfo) -> str:
-    if case.status == "open" and case.accept_due:
-        line = T.DUE_ACCEPT.format(due=when(case.accept_due, tz))
-    elif case.status == "accepted" and case.resolve_due:
-        line = T.DUE_RESOLVE.format(due=when(case.resolve_due, tz))
-    else:
+    """The deadline being chased now; ⏰ when a deadline was missed (it stays missed)."""
+    due = sla.current_due(case)
+    if due is None or case.status not in ("open", "accepted"):
         return ""
-    due = case.accept_due if case.status == "open" else case.resolve_due
-    return (T.OVERDUE if due and due <= now else "") + line
+    line = (T.DUE_ACCEPT if case.status == "open" else T.DUE_RESOLVE).format(due=when(due, tz))
+    return (T.OVERDUE if sla.overdue(case, now) or due <= now else "") + line
 
 
 def place_text(case: Case) -> str:
@@ -105,44 +104,26 @@ def public_card(case: Case, reporter: Person | None, owner: Person | None) -> st
                                 category=category_name(case.category), owner=name_of(owner))
 
 
-def staff_keyboard(case: Case, organizer: bool = False) -> InlineKeyboardMarkup | None:
-    kb = InlineKeyboardBuilder()
-
-    def add(text: str, act: Act) -> None:
-        kb.button(text=text, callback_data=CaseBtn(a=act, c=case.id))
-
+def staff_keyboard(case: Case, organizer: bool = False) -> Keyboard | None:
+    acts: list[tuple[str, Act]] = []
     if case.status == "open":
-        add(T.BTN_ACCEPT, Act.ACCEPT)
-        add(T.BTN_TRANSFER, Act.TRANSFER)
+        acts += [(T.BTN_ACCEPT, Act.ACCEPT), (T.BTN_TRANSFER, Act.TRANSFER)]
     elif case.status == "accepted":
-        add(T.BTN_PROGRESS, Act.PROGRESS)
-        add(T.BTN_RESOLVE, Act.RESOLVE)
-        add(T.BTN_TRANSFER, Act.TRANSFER)
-        add(T.BTN_WHISTLE, Act.WHISTLE)
-        add(T.BTN_ESCALATE, Act.ESCALATE)
+        acts += [(T.BTN_PROGRESS, Act.PROGRESS), (T.BTN_RESOLVE, Act.RESOLVE),
+                 (T.BTN_TRANSFER, Act.TRANSFER), (T.BTN_WHISTLE, Act.WHISTLE),
+                 (T.BTN_ESCALATE, Act.ESCALATE)]
     if organizer and case.status != "closed":
-        add(T.BTN_REASSIGN, Act.REASSIGN)
-        add(T.BTN_RECLASSIFY, Act.RECLASSIFY)
+        acts += [(T.BTN_REASSIGN, Act.REASSIGN), (T.BTN_RECLASSIFY, Act.RECLASSIFY)]
         if case.kind == "suggestion":
-            add(T.BTN_TO_PROJECT, Act.PROJECT)
-    if not kb.buttons:
+            acts.append((T.BTN_TO_PROJECT, Act.PROJECT))
+    if not acts:
         return None
-    kb.adjust(2)
-    return kb.as_markup()
+    return rows((Button(text, CaseBtn(a=act, c=case.id)) for text, act in acts), 2)
 
 
-def detail_keyboard(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=T.BTN_DETAIL, callback_data=CaseBtn(a=Act.DETAIL, c=case.id))
-    return kb.as_markup()
-
-
-def pick_keyboard(case: Case, act: Act, choices: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for target, label in choices:
-        kb.button(text=label, callback_data=CasePick(a=act, c=case.id, t=target))
-    kb.adjust(2)
-    return kb.as_markup()
+def pick_keyboard(case: Case, act: Act, choices: list[tuple[int, str]]) -> Keyboard:
+    return rows((Button(label, CasePick(a=act, c=case.id, t=target))
+                 for target, label in choices), 2)
 
 
 def category_choices() -> list[tuple[int, str]]:
@@ -154,18 +135,22 @@ def category_by_index(index: int) -> str | None:
     return slugs[index] if 0 <= index < len(slugs) else None
 
 
-def rate_keyboard(case: Case) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for v, slug in enumerate(RATINGS, start=1):
-        kb.button(text=rating_label(slug), callback_data=CaseRate(c=case.id, r=case.reopened_count, v=v))
-    kb.adjust(3)
-    return kb.as_markup()
+def rate_keyboard(case: Case) -> Keyboard:
+    return rows((Button(rating_label(slug), CaseRate(c=case.id, r=case.reopened_count, v=v))
+                 for v, slug in enumerate(RATINGS, start=1)), 3)
 
 
-def ack_keyboard(whistle_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=T.BTN_ACK, callback_data=WhistleAck(w=whistle_id))
-    return kb.as_markup()
+def ack_keyboard(whistle_id: int) -> Keyboard:
+    return [[Button(T.BTN_ACK, WhistleAck(w=whistle_id))]]
+
+
+def list_keyboard(cases: list[Case], nav: list[tuple[str, CaseList]] | None = None
+                  ) -> Keyboard | None:
+    """Case numbers two to a row (each opens the case), then the page buttons."""
+    keyboard = rows((Button(c.number, CaseBtn(a=Act.DETAIL, c=c.id)) for c in cases), 2)
+    if nav:
+        keyboard.append([Button(label, data) for label, data in nav])
+    return keyboard or None
 
 
 def event_line(event: CaseEvent) -> str:

@@ -1,6 +1,6 @@
 """Service levels (接诉即办): time to accept and to resolve per urgency and category,
 with per-community overrides in Community.settings["sla"], and the timer rows that
-chase them. The timer handlers live in bot.cases.timers."""
+chase them. What each timer does is in bot.cases.timers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import timers
 from bot.db.models import Case, Community
+from scheduler import timers
 
 # Defaults from the issue; every key can be overridden per community:
 #   settings["sla"] = {"urgent": {"accept_minutes": 20}, "normal": {...},
@@ -75,13 +75,13 @@ async def start_accept_clock(
     """(Re)start the time to accept: a reminder and the deadline."""
     await stop_clocks(session, case)
     sla = sla_for(community, case.kind, case.category, case.urgency)
-    case.accept_due = now + sla.accept if sla.accept else None
-    if case.accept_due is None:
+    due = _set_due(case, "accept_due", case.accepted_at, now + sla.accept if sla.accept else None,
+                   now)
+    if due is None:
         return
     fraction = float(config(community)["remind_fraction"])
-    await timers.schedule(session, ACCEPT_REMIND, ref(case),
-                          _remind_at(now, case.accept_due, fraction))
-    await timers.schedule(session, ACCEPT_DUE, ref(case), case.accept_due)
+    await timers.schedule(session, ACCEPT_REMIND, ref(case), _remind_at(now, due, fraction))
+    await timers.schedule(session, ACCEPT_DUE, ref(case), due)
 
 
 async def start_resolve_clock(
@@ -89,13 +89,39 @@ async def start_resolve_clock(
 ) -> None:
     await stop_clocks(session, case)
     sla = sla_for(community, case.kind, case.category, case.urgency)
-    case.resolve_due = now + sla.resolve if sla.resolve else None
-    if case.resolve_due is None:
+    done = case.resolved_at if case.status in ("resolved", "closed") else None
+    due = _set_due(case, "resolve_due", done, now + sla.resolve if sla.resolve else None, now)
+    if due is None:
         return
     fraction = float(config(community)["remind_fraction"])
-    await timers.schedule(session, RESOLVE_REMIND, ref(case),
-                          _remind_at(now, case.resolve_due, fraction))
-    await timers.schedule(session, RESOLVE_DUE, ref(case), case.resolve_due)
+    await timers.schedule(session, RESOLVE_REMIND, ref(case), _remind_at(now, due, fraction))
+    await timers.schedule(session, RESOLVE_DUE, ref(case), due)
+
+
+def missed(due: datetime | None, done_at: datetime | None, now: datetime) -> bool:
+    """A deadline that passed before the step was done (or is still not done)."""
+    return due is not None and due <= now and (done_at is None or done_at > due)
+
+
+def _set_due(case: Case, field: str, done_at: datetime | None, due: datetime | None,
+             now: datetime) -> datetime | None:
+    """Start a clock. A missed SLA deadline stays where it was (every figure keeps
+    counting it as missed); the new deadline goes to next_due instead."""
+    if missed(getattr(case, field), done_at, now):
+        case.next_due = due
+    else:
+        setattr(case, field, due)
+        case.next_due = None
+    return due
+
+
+def current_due(case: Case) -> datetime | None:
+    """The deadline the case's handler is chasing now (what the card and timers use)."""
+    if case.next_due is not None:
+        return case.next_due
+    if case.status == "open":
+        return case.accept_due
+    return case.resolve_due if case.status == "accepted" else None
 
 
 async def stop_clocks(session: AsyncSession, case: Case) -> None:

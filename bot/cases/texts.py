@@ -23,6 +23,8 @@ PLUS_BUTTON = "我也遇到 (+{n})"
 PLUS_DONE = "已记录，目前共 {n} 户反映"
 PLUS_ALREADY = "您已经记录过了"
 PLUS_CLOSED = "该工单已办结"
+PLUS_OWN_CASE = "这是您负责办理的工单，不能再 +1。"
+VOICE_UPDATE = "🔔 您也反映过的工单 {number}：\n{line}"
 WORKER_PENDING = "待分派"
 ANONYMOUS = "匿名居民"
 GROUP_DIGEST = "🔔 工单 {number} 进展：\n{lines}"
@@ -115,6 +117,9 @@ ACKED_OK = "已报到，谢谢！"
 ACK_ALREADY = "已经报到过了。"
 ESCALATED_OK = "已上报至{level}。"
 TOP_LEVEL = "已在最高层级（街道），无法再上报。"
+CONFIRM_ESCALATE = "确定把工单 {number} 上报至{level}吗？"
+BTN_CONFIRM_ESCALATE = "确认上报至{level}"
+ESCALATE_STALE = "这个上报确认已过时：工单现在在{level}层级。如需再上报，请重新点「上报」。"
 RECLASSIFIED_OK = "已改为「{category}」。"
 PROJECT_OK = "已转为社区项目 #{id}，发送 /project {id} 查看，/project_update {id} 发布进展。"
 PROJECT_ONLY_SUGGESTION = "只有居民建议可以转为项目。"
@@ -124,7 +129,7 @@ INPUT_TOO_LONG = "内容太长了（最多 {n} 字），请精简后重新发送
 
 # -- reporter ------------------------------------------------------------------------------
 REPORTER_UPDATE = "🔔 您反映的工单 {number}：\n{line}"
-RATE_PROMPT = "工单 {number} 已办结，请您评价："
+RATE_PROMPT = "工单 {number} 已处理完毕（待评价），请您评价："
 RESULT_CAPTION = "工单 {number} 办理前后对比"
 RESULT_PHOTO_CAPTION = "工单 {number} 整改后照片"
 
@@ -153,7 +158,8 @@ TIMELINE_HEADER = "🕒 办理记录："
 TIMELINE_LINE = "{at}　{line}"
 
 # -- /case, /mycases, /cases ---------------------------------------------------------------
-CASE_HOW = "用法：/case 工单编号，例如 /case 东湖-2026-0001"
+CASE_HOW = "用法：/case 工单编号，例如 /case {code}-{year}-0001"
+CASE_HOW_PLAIN = "用法：/case 工单编号（群里报事后机器人回复的编号）"
 CASE_NOT_FOUND = "没有找到工单 {number}。"
 CASE_OTHER_COMMUNITY = "工单 {number} 不属于本社区。"
 MYCASES_EMPTY = "您目前没有待办工单。"
@@ -196,3 +202,23 @@ DEFAULT_RESOLVE_NOTE = "已处理完毕"
 REOPENED_IN_GROUP = "已收到，工单已重新打开交回原负责人办理。"
 PRIVATE_HINT = "需要报事请发送 /report；查看工单进度请发送 /case 工单编号。"
 CASE_ALREADY = "这条消息已登记为工单 {number}。"
+MEDIA_WORD = {"photo": "照片", "voice": "语音", "document": "文件", "video": "视频"}
+ASK_WHAT_PRIVATE = ("收到您在「{title}」发的{what}。请用文字说说遇到了什么问题"
+                    "（例如「3号楼楼道灯坏了」），直接在这里回复即可，我来登记成工单。")
+ASK_WHAT_GROUP = ("收到您的{what}。请用文字说说遇到了什么问题（例如「3号楼楼道灯坏了」），"
+                  "我来登记成工单。")
+NEW_SUGGESTION = (
+    "💡 居民建议 {number}\n"
+    "来源：{source}\n"
+    "建议人：{reporter}\n"
+    "内容：{text}\n"
+    "建议不设受理时限，请社区研究：可以答复居民（接单后办结），或转为社区项目。"
+)
+GROUP_SUGGESTION = (
+    "💡 已收到您的建议，编号 {number}，已转交社区工作人员研究，结果会告诉您。\n"
+    "赞同这个建议的居民可以点下面的按钮。"
+)
+REPORT_SUGGESTION = "💡 已收到您的建议（编号 {number}），已转交社区工作人员研究，结果会告诉您。"
+EDITED_WORKER = "✏️ 工单 {number} 的反映人修改了内容：\n{text}"
+EDITED_URGENT = "🚨 工单 {number} 的反映人补充了情况，已升为紧急，时限 {due}：\n{text}"
+EVENT["urgent"] = "内容修改后升为紧急"

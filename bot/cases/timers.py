@@ -1,21 +1,16 @@
-"""Timer handlers of the case loop. Each re-checks the case, so a timer left over
+"""What the timers of the case loop do when due. Each re-checks the case, so a timer left over
 from an earlier state does nothing; a reminder whose deadline has also passed
-(downtime) is skipped in favour of the escalation."""
+(downtime) is skipped in favour of the escalation. Registered by bot.cases.wire()."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import timers
+from bot.cases import access, core, notify, sla, workflow
+from bot.cases import render as R
+from bot.cases import texts as T
 from bot.context import AppContext
 from bot.db.models import Case, Department, Timer, Whistle
 from bot.db.models.cases import ACCEPTED, OPEN
-from bot.cases import access
-from bot.cases import core
-from bot.cases import notify
-from bot.cases import render as R
-from bot.cases import sla
-from bot.cases import workflow
-from bot.cases import texts as T
 
 
 async def _case(session: AsyncSession, timer: Timer) -> Case | None:
@@ -23,52 +18,48 @@ async def _case(session: AsyncSession, timer: Timer) -> Case | None:
     return await core.load(session, int(ident)) if kind == "case" and ident.isdigit() else None
 
 
-@timers.handles(sla.ACCEPT_REMIND)
 async def accept_remind(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     case = await _case(session, timer)
     now = ctx.clock.now()
-    if case is None or case.status != OPEN or case.accept_due is None or case.accept_due <= now:
+    due = sla.current_due(case) if case is not None else None
+    if case is None or case.status != OPEN or due is None or due <= now:
         return
-    text = T.REMIND_ACCEPT.format(number=case.number, due=R.when(case.accept_due, ctx.tz))
+    text = T.REMIND_ACCEPT.format(number=case.number, due=R.when(due, ctx.tz))
     await notify.to_people(session, await access.level_people(session, case), text, now,
                            case=case, kb=R.staff_keyboard(case))
     await core.event(session, ctx, case, "reminded", now, public=False, text="accept")
 
 
-@timers.handles(sla.RESOLVE_REMIND)
 async def resolve_remind(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     case = await _case(session, timer)
     now = ctx.clock.now()
-    if (case is None or case.status != ACCEPTED or case.resolve_due is None
-            or case.resolve_due <= now):
+    due = sla.current_due(case) if case is not None else None
+    if case is None or case.status != ACCEPTED or due is None or due <= now:
         return
-    text = T.REMIND_RESOLVE.format(number=case.number, due=R.when(case.resolve_due, ctx.tz))
+    text = T.REMIND_RESOLVE.format(number=case.number, due=R.when(due, ctx.tz))
     owner = await core.person(session, case.owner_id)
     await notify.to_person(session, owner, text, now, case=case, kb=R.staff_keyboard(case))
     await core.event(session, ctx, case, "reminded", now, public=False, text="resolve")
 
 
-@timers.handles(sla.ACCEPT_DUE)
 async def accept_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     case = await _case(session, timer)
-    if case is None or case.status != OPEN or case.accept_due != timer.due_at:
+    if case is None or case.status != OPEN or sla.current_due(case) != timer.due_at:
         return
     now = ctx.clock.now()
     if await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_ACCEPT_LATE):
         await sla.start_accept_clock(session, case, await core.community_of(session, case), now)
 
 
-@timers.handles(sla.RESOLVE_DUE)
 async def resolve_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     case = await _case(session, timer)
-    if case is None or case.status != ACCEPTED or case.resolve_due != timer.due_at:
+    if case is None or case.status != ACCEPTED or sla.current_due(case) != timer.due_at:
         return
     now = ctx.clock.now()
     if await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_RESOLVE_LATE):
         await sla.start_resolve_clock(session, case, await core.community_of(session, case), now)
 
 
-@timers.handles(sla.RATING_DUE)
 async def rating_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     case = await _case(session, timer)
     if case is not None:
@@ -76,7 +67,6 @@ async def rating_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> No
                                      ctx.clock.now())
 
 
-@timers.handles(sla.WHISTLE_DUE)
 async def whistle_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     _, _, ident = timer.ref.partition(":")
     row = await session.get(Whistle, int(ident)) if ident.isdigit() else None
@@ -92,7 +82,6 @@ async def whistle_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> N
     await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_WHISTLE_LATE)
 
 
-@timers.handles(sla.DIGEST)
 async def digest(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     case = await _case(session, timer)
     if case is not None:

@@ -8,22 +8,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import timers
+from bot import texts as TC
+from bot.cases import access, core, intake, notify, sla
+from bot.cases import render as R
+from bot.cases import texts as T
 from bot.context import AppContext
 from bot.db.models import Case, Department, Person, Whistle
-from bot.db.models.projects import Project
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, RESOLVED
-from bot.cases import access
-from bot.cases import core
-from bot.cases import intake
-from bot.cases import notify
-from bot.cases import render as R
-from bot.cases import sla
+from bot.db.models.projects import Project
+from bot.delivery import outbox
 from bot.org import service as org
 from bot.projects import service as projects
 from bot.taxonomy import category_name
-from bot.cases import texts as T
-from bot import texts as TC
+from bot.ui import markup
+from scheduler import timers
 
 Refused = core.CaseRefused
 MAX_NOTE = 500
@@ -45,9 +43,9 @@ def _need_status(case: Case, *allowed: str) -> None:
 def _note(text: str | None) -> str:
     text = (text or "").strip()
     if not text:
-        raise Refused(T.INPUT_EMPTY)
+        raise core.InputRefused(T.INPUT_EMPTY)
     if len(text) > MAX_NOTE:
-        raise Refused(T.INPUT_TOO_LONG.format(n=MAX_NOTE))
+        raise core.InputRefused(T.INPUT_TOO_LONG.format(n=MAX_NOTE))
     return text
 
 
@@ -102,7 +100,7 @@ async def resolve(session: AsyncSession, ctx: AppContext, case_id: int, person: 
         raise Refused(T.NO_RIGHT)
     community = await core.community_of(session, case)
     if photo is None and photo_required(community.settings, case.category):
-        raise Refused(T.ASK_RESOLVE_PHOTO)
+        raise core.InputRefused(T.ASK_RESOLVE_PHOTO)
     note = _note(note)
     if photo is not None:
         await intake.add_photos(session, case, [photo], kind="result")
@@ -136,8 +134,9 @@ async def transfer(session: AsyncSession, ctx: AppContext, case_id: int, person:
     target = await _worker_choice(session, case, target_id)
     if target.id in (case.owner_id, case.assignee_id) and case.status == OPEN:
         raise Refused(T.TRANSFERRED_OK.format(name=R.name_of(target)))
-    case.status, case.owner_id, case.assignee_id, case.accepted_at = OPEN, None, target.id, None
+    # the clock first: an acceptance made in time stays made in time
     await sla.start_accept_clock(session, case, await core.community_of(session, case), now)
+    case.status, case.owner_id, case.assignee_id, case.accepted_at = OPEN, None, target.id, None
     kind = "reassigned" if by_organizer else "transferred"
     await core.event(session, ctx, case, kind, now, actor=person,
                      data={"worker": R.name_of(target)})
@@ -177,10 +176,8 @@ async def whistle(session: AsyncSession, ctx: AppContext, case_id: int, person: 
     await notify.to_people(session, await access.department_members(session, dept.id), text, now,
                            case=case, kb=kb)
     if dept.chat_id:
-        from bot.delivery import outbox
-
         await outbox.enqueue(session, dept.chat_id, now=now, ref=f"case:{case.id}", text=text,
-                             parse_mode=None, reply_markup=outbox.markup(kb))
+                             parse_mode=None, reply_markup=markup(kb))
     return row
 
 
@@ -232,11 +229,12 @@ async def escalate(session: AsyncSession, ctx: AppContext, case: Case, now: date
 
 
 async def escalate_by(session: AsyncSession, ctx: AppContext, case_id: int, person: Person,
-                      now: datetime) -> Case:
-    case, rights = await _get(session, ctx, case_id, person)
-    _need_status(case, *ACTIVE)
-    if not rights.can_handle:
-        raise Refused(T.NO_RIGHT)
+                      now: datetime, from_level: int) -> Case:
+    """上报 confirmed from the level the presser saw (`from_level`, an index in LEVELS):
+    a second confirmation of the same level never skips a level."""
+    case = await check(session, ctx, case_id, person, "escalate")
+    if LEVELS.index(case.level) != from_level:
+        raise Refused(T.ESCALATE_STALE.format(level=T.LEVEL[case.level]))
     if not await escalate(session, ctx, case, now, actor=person,
                           why=T.WHY_MANUAL.format(name=R.name_of(person))):
         raise Refused(T.TOP_LEVEL)
@@ -261,12 +259,12 @@ async def rate(session: AsyncSession, ctx: AppContext, case_id: int, round_: int
                      data={"rating": R.rating_label(slug)}, tell=False)
     owner = await core.person(session, case.owner_id)
     if slug == "unsatisfied":
+        await sla.start_resolve_clock(session, case, community, now)  # before resolved_at goes
         case.status, case.resolved_at = ACCEPTED, None
         case.reopened_count += 1
-        await sla.start_resolve_clock(session, case, community, now)
         await core.event(session, ctx, case, "reopened", now, actor=person, tell=False)
         await notify.to_person(session, owner, T.REOPENED_OWNER.format(
-            number=case.number, due=R.when(case.resolve_due, ctx.tz)), now, case=case,
+            number=case.number, due=R.when(sla.current_due(case), ctx.tz)), now, case=case,
             kb=R.staff_keyboard(case))
         return case
     await _close(session, ctx, case, "rated", now, tell=False)
@@ -376,6 +374,11 @@ async def check(session: AsyncSession, ctx: AppContext, case_id: int, person: Pe
         if not rights.organizer:
             raise Refused(TC.NOT_ALLOWED)
         _need_status(case, OPEN, ACCEPTED, RESOLVED)
+        return case
+    if what == "escalate":
+        _need_status(case, *ACTIVE)
+        if not rights.can_handle:
+            raise Refused(T.NO_RIGHT)
         return case
     if what == "transfer":
         _need_status(case, *ACTIVE)

@@ -1,4 +1,4 @@
-"""Engine and session factory. SQLite: WAL, foreign keys, BEGIN IMMEDIATE."""
+"""Engine and session factory. SQLite: WAL, foreign keys, BEGIN IMMEDIATE for writes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+# Connection execution option: this transaction only reads (SQLite: plain BEGIN).
+READ_ONLY = "linli_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -32,9 +40,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Every transaction takes the write lock first, so a read-then-write
-        # never fails half-way with "database is locked" or loses an update.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Every transaction that may write takes the write lock first, so a
+        # read-then-write never fails half-way with "database is locked" or loses an
+        # update. Only sessions opened by reading() (never committed) take a plain
+        # BEGIN: in WAL mode they read a snapshot and block nobody.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -44,7 +57,25 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 @asynccontextmanager
-async def transaction(pool: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on error."""
+async def transaction(
+    pool: async_sessionmaker[AsyncSession], *, write: bool = True
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on error.
+
+    ``write=False`` is a read-only snapshot (see reading()): nothing is committed."""
+    if not write:
+        async with reading(pool) as session:
+            yield session
+        return
     async with pool() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def reading(pool: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that only reads: on SQLite a plain (deferred) BEGIN instead of
+    BEGIN IMMEDIATE, so polling readers never queue behind writers. Never commits:
+    whatever is written in it is rolled back when it closes."""
+    async with pool() as session:  # close() rolls back, keeping loaded objects usable
+        await session.connection(execution_options={READ_ONLY: True})
         yield session

@@ -11,10 +11,11 @@ from aiogram.types import Update
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import texts as T
 from bot.context import AppContext
 from bot.db.models import InboxUpdate
-from bot.db.session import transaction
-from bot import texts as T
+from bot.db.session import reading, transaction
+from bot.privacy.logs import describe_error, shape
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -50,12 +51,23 @@ class Inbox:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def store(self, payloads: list[dict[str, Any]]) -> int:
-        """Durably record updates (duplicates ignored); returns how many were new."""
+        """Durably record updates (duplicates ignored); returns how many were new.
+        A batch is one transaction; if a concurrent delivery stored one of them
+        first, the batch is stored again one update at a time."""
+        if len(payloads) > 1:
+            try:
+                new = await self._store_batch(payloads)
+            except IntegrityError:
+                pass
+            else:
+                if new:
+                    self.event.set()
+                return new
         new = 0
         for payload in payloads:
             update_id = payload.get("update_id")
             if not isinstance(update_id, int):
-                log.warning("update without update_id ignored: %r", payload)
+                log.warning("update without update_id ignored: %s", shape(payload))
                 continue
             try:
                 async with transaction(self.ctx.pool) as session:
@@ -68,6 +80,25 @@ class Inbox:
         if new:
             self.event.set()
         return new
+
+    async def _store_batch(self, payloads: list[dict[str, Any]]) -> int:
+        rows: dict[int, dict[str, Any]] = {}
+        for payload in payloads:
+            update_id = payload.get("update_id")
+            if not isinstance(update_id, int):
+                log.warning("update without update_id ignored: %s", shape(payload))
+                continue
+            rows.setdefault(update_id, payload)
+        if not rows:
+            return 0
+        async with transaction(self.ctx.pool) as session:
+            known = set(await session.scalars(
+                select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(list(rows)))
+            ))
+            fresh = [InboxUpdate(update_id=uid, payload=payload, chat_key=chat_key(payload))
+                     for uid, payload in rows.items() if uid not in known]
+            session.add_all(fresh)
+        return len(fresh)
 
     async def run(self) -> None:
         """Handle pending updates forever (and those left from before a restart)."""
@@ -82,7 +113,7 @@ class Inbox:
     async def drain(self) -> None:
         """Start handling every pending update whose chat is free; wait for them all."""
         while True:
-            async with self.ctx.pool() as session:
+            async with reading(self.ctx.pool) as session:
                 rows = list(
                     await session.execute(
                         select(InboxUpdate.update_id, InboxUpdate.chat_key)
@@ -107,7 +138,7 @@ class Inbox:
 
     async def _handle(self, update_id: int, key: str) -> None:
         try:
-            async with self.ctx.pool() as session:
+            async with reading(self.ctx.pool) as session:
                 row = await session.get(InboxUpdate, update_id)
                 if row is None or row.status != "pending":
                     return
@@ -115,8 +146,8 @@ class Inbox:
             try:
                 event = Update.model_validate(payload, context={"bot": self.bot})
             except Exception as exc:
-                log.warning("malformed update %s: %s", update_id, exc)
-                await self._finish(update_id, "failed", f"malformed: {exc}"[:500])
+                log.warning("malformed update %s: %s", update_id, describe_error(exc))
+                await self._finish(update_id, "failed", f"malformed: {describe_error(exc)}"[:500])
                 return
             try:
                 await self.dp.feed_update(self.bot, event, inbox_update_id=update_id)
@@ -124,8 +155,13 @@ class Inbox:
                 log.exception("update %s failed", update_id)
                 await self._failed(update_id, exc, payload)
                 return
-            # No handler ran the session middleware's marking (e.g. filtered out early).
-            await self._finish(update_id, "done", None, only_pending=True)
+            # No handler ran the session middleware's marking (e.g. filtered out early)?
+            # Usually it did: a read (no write lock) says so.
+            async with reading(self.ctx.pool) as session:
+                status = await session.scalar(
+                    select(InboxUpdate.status).where(InboxUpdate.update_id == update_id))
+            if status == "pending":
+                await self._finish(update_id, "done", None, only_pending=True)
         finally:
             self._in_flight.discard(key)
 

@@ -20,7 +20,7 @@ ON_SENT: dict[str, OnSent] = {}
 
 # Payload values that cannot live in JSON (a chart PNG, a generated file) are stored
 # as {"$resolve": name, "arg": x}; the sender calls PAYLOAD_RESOLVERS[name](session, x)
-# just before sending and passes the result (e.g. a BufferedInputFile) instead.
+# just before sending and passes the result instead (a file is a bot.ui.Upload).
 Resolver = Callable[[AsyncSession, Any], Awaitable[Any]]
 PAYLOAD_RESOLVERS: dict[str, Resolver] = {}
 

@@ -17,17 +17,21 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods.base import TelegramMethod
+from aiogram.types import BufferedInputFile
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.models import OutboxMessage, Person
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 from bot.delivery.outbox import ON_SENT, resolve_payload
 from bot.delivery.pacer import Pacer
+from bot.ui import Upload
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
+RETRY_BASE = 1.0  # seconds before the first retry after a server/network error
+MAX_RETRY_DELAY = 600.0
 METHODS: dict[str, type[TelegramMethod[Any]]] = {
     cls.__api_method__: cls
     for cls in vars(methods).values()
@@ -36,8 +40,19 @@ METHODS: dict[str, type[TelegramMethod[Any]]] = {
 
 
 async def build_method(session: AsyncSession, row: OutboxMessage) -> TelegramMethod[Any]:
-    payload = await resolve_payload(session, row.payload)
+    payload = _uploads(await resolve_payload(session, row.payload))
     return METHODS[row.method](chat_id=row.chat_id, **payload)
+
+
+def _uploads(value: Any) -> Any:
+    """Files made by resolvers (bot.ui.Upload) become multipart uploads."""
+    if isinstance(value, Upload):
+        return BufferedInputFile(value.data, filename=value.filename)
+    if isinstance(value, dict):
+        return {k: _uploads(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_uploads(v) for v in value]
+    return value
 
 
 def _plain(result: Any) -> Any:
@@ -49,10 +64,12 @@ def _plain(result: Any) -> Any:
 
 
 class Sender:
-    def __init__(self, ctx: AppContext, bot: Bot, pacer: Pacer | None = None) -> None:
+    def __init__(self, ctx: AppContext, bot: Bot, pacer: Pacer | None = None,
+                 retry_base: float = RETRY_BASE) -> None:
         s = ctx.settings
         self.ctx = ctx
         self.bot = bot
+        self.retry_base = retry_base  # seconds; a server error's retry doubles it each attempt
         self.pacer = pacer or Pacer(s.per_chat_interval, s.group_per_minute, s.global_per_second)
         self._stopping = asyncio.Event()
 
@@ -71,6 +88,8 @@ class Sender:
                 log.exception("outbox pass failed")
                 wait = 5.0
             self.ctx.outbox_event.clear()
+            if self._stopping.is_set():  # stop() came during the pass: its wake-up was cleared
+                break
             try:
                 await asyncio.wait_for(self.ctx.outbox_event.wait(), timeout=min(wait, 1.0))
             except TimeoutError:
@@ -91,7 +110,7 @@ class Sender:
             await asyncio.sleep(min(max(wait, 0.02), 0.2, max(deadline - loop.time(), 0)))
 
     async def pending_count(self, until: datetime | None = None) -> int:
-        async with self.ctx.pool() as session:
+        async with reading(self.ctx.pool) as session:
             return await session.scalar(
                 select(func.count()).select_from(OutboxMessage).where(
                     OutboxMessage.status == "pending",
@@ -101,7 +120,7 @@ class Sender:
 
     async def send_due(self, batch: int = 500) -> float:
         """One pass over due rows; returns seconds until the pacer allows more."""
-        async with self.ctx.pool() as session:
+        async with reading(self.ctx.pool) as session:
             rows = list(
                 await session.scalars(
                     select(OutboxMessage)
@@ -145,7 +164,8 @@ class Sender:
             await self._retry(row, f"429 retry after {exc.retry_after}s", exc.retry_after, False)
             return False
         except (TelegramServerError, TelegramNetworkError) as exc:
-            await self._retry(row, str(exc), min(2 ** row.attempts, 600), True)
+            delay = min(self.retry_base * 2 ** row.attempts, MAX_RETRY_DELAY)
+            await self._retry(row, str(exc), delay, True)
             return False
         except (TelegramForbiddenError, TelegramNotFound, TelegramUnauthorizedError) as exc:
             await self._dead(row, str(exc), blocked=isinstance(exc, TelegramForbiddenError))

@@ -2,6 +2,7 @@
 the import is one transaction, so a bad file changes nothing."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Building, Community, Department, GroupChat, Grid, Person, Role
+from bot.db.models import Building, Community, Department, Grid, GroupChat, Person, Role
 from bot.org import service as org
 from bot.taxonomy import CATEGORIES
 
@@ -106,7 +107,8 @@ def _validate(data: Any, ck: _Checker) -> None:
         names.add(com.get("name"))
         grids: set[str] = set()
         for grid in ck.items(com, "grids"):
-            if not ck.mapping(grid, "grid", ("name",), {"name", "buildings", "workers", "routing"}):
+            allowed = {"name", "buildings", "workers", "routing"}
+            if not ck.mapping(grid, "grid", ("name",), allowed):
                 continue
             if grid.get("name") in grids:
                 ck.err(grid, f"grid '{grid.get('name')}' appears twice")
@@ -149,7 +151,7 @@ def load(path: str | Path) -> Any:
     """Parse and validate; raises OrgFileError listing every problem."""
     ck = _Checker(str(path))
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
@@ -160,6 +162,8 @@ def load(path: str | Path) -> Any:
     if ck.errors:
         raise OrgFileError(str(path), ck.errors)
     return data
+
+Progress = Callable[[int, int | None], None]  # (done, total or None when unknown)
 
 
 @dataclass
@@ -172,11 +176,13 @@ class ImportSummary:
     groups: int = 0
 
 
-async def import_file(session: AsyncSession, path: str | Path) -> ImportSummary:
-    """Validate the whole file, then upsert it by natural keys in the caller's transaction."""
+async def import_file(session: AsyncSession, path: str | Path,
+                      progress: Progress | None = None) -> ImportSummary:
+    """Validate the whole file, then upsert it by natural keys in the caller's transaction.
+    `progress(done, total)` hears after each community (the CLI draws a bar)."""
     data = load(path)
     summary = ImportSummary()
-    for com in data["communities"]:
+    for done, com in enumerate(data["communities"], start=1):
         community = await _upsert(session, Community, {"name": com["name"]},
                                   code=str(com["code"]), street=com.get("street"),
                                   settings=dict(com.get("settings") or {}))
@@ -214,6 +220,8 @@ async def import_file(session: AsyncSession, path: str | Path) -> ImportSummary:
             await _upsert(session, GroupChat, {"chat_id": grp["chat_id"]},
                           grid_id=grid_ids[grp["grid"]], title=grp.get("title") or "")
             summary.groups += 1
+        if progress is not None:
+            progress(done, len(data["communities"]))
     return summary
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.db.models import Community, GroupChat, Grid, Person, Role
+from bot.db.models import Community, Grid, GroupChat, Person, Role
 
 ROLE_NAMES = {
     "resident": "居民",
@@ -148,7 +148,8 @@ async def organizer_communities(
 async def can_organize(
     session: AsyncSession, person: Person, community_id: int, admin_ids: list[int]
 ) -> bool:
-    return any(c.id == community_id for c in await organizer_communities(session, person, admin_ids))
+    communities = await organizer_communities(session, person, admin_ids)
+    return any(c.id == community_id for c in communities)
 
 
 async def group_by_chat(session: AsyncSession, chat_id: int) -> GroupChat | None:

@@ -1,40 +1,44 @@
 """`linli polls export N --format csv|xlsx [--out FILE]`: a poll's result and ballots."""
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+import click
 
-def register(subparsers: Any) -> None:
-    polls = subparsers.add_parser("polls", help="scheduled polls (民意调查)")
-    what = polls.add_subparsers(dest="polls_what", required=True)
-    export = what.add_parser("export", help="export one poll's result and ballots")
-    export.add_argument("poll", type=int, help="poll number (#N)")
-    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
-    export.add_argument("--out", type=Path, help="file to write (default: poll-<N>.<fmt>)")
-    export.set_defaults(func=cmd_export)
+from bot.clikit import CONTEXT, examples, fail
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from bot.cli import _settings, _with_engine
+@click.group(context_settings=CONTEXT, epilog=examples("linli polls export 12 --format csv"))
+def polls() -> None:
+    """Scheduled polls (民意调查): results and ballots."""
+
+
+@polls.command("export", epilog=examples("linli polls export 12 --format csv",
+                                         "linli polls export 12 --out 电梯加装投票.xlsx"))
+@click.argument("poll", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx",
+              show_default=True, help="xlsx has the sheets 结果 and 投票明细; csv has a BOM.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: poll-<N>.<format>).")
+def export(poll: int, fmt: str, out: Path | None) -> int:
+    """Export one poll's result and ballots. POLL is its number (#N)."""
+    from bot.clikit import load_settings, with_engine
     from bot.db.session import create_session_factory
-    from bot.polls import service as polls
-    from bot.polls import export as opinion_export
+    from bot.polls import export as poll_export
+    from bot.polls import service as poll_service
 
-    settings = _settings()
-    out = args.out or Path(f"poll-{args.poll}.{args.format}")
+    settings = load_settings()
+    path = out or Path(f"poll-{poll}.{fmt}")
 
     async def go(engine: Any) -> int:
         async with create_session_factory(engine)() as session:
             try:
-                count = await opinion_export.export(session, args.poll, out, args.format,
-                                                    settings.tz)
-            except polls.PollError as exc:
-                print(exc, file=sys.stderr)
-                return 1
-        print(f"wrote poll #{args.poll} ({count} ballots) to {out}")
+                count = await poll_export.export(session, poll, path, fmt, settings.tz)
+            except poll_service.PollError as exc:
+                raise fail(str(exc)) from None
+            await session.commit()  # the export_audit record
+        click.echo(f"wrote poll #{poll} ({count} ballots) to {path}")
         return 0
 
-    return _with_engine(go)
+    return with_engine(go)

@@ -130,6 +130,23 @@ def tally(
     return Tally(rows, voters, eligible)
 
 
+def tally_counts(
+    options: Sequence[str],
+    counts: Sequence[int],
+    voters: int,
+    eligible: int | None = None,
+    slugs: Sequence[str | None] | None = None,
+) -> Tally:
+    """A tally from totals only (an anonymous Telegram poll: nobody's ballot is known)."""
+    counts = [int(n) for n in counts] + [0] * (len(options) - len(counts))
+    slugs = list(slugs) if slugs is not None else [None] * len(options)
+    rows = tuple(
+        Row(label, count, round(100.0 * count / voters, 1) if voters else 0.0, slug)
+        for label, count, slug in zip(options, counts[:len(options)], slugs, strict=True)
+    )
+    return Tally(rows, voters, eligible)
+
+
 def tally_slugs(preset_name: str, slugs: Iterable[str | None], eligible: int | None = None) -> Tally:
     p = preset(preset_name)
     index = {slug: i for i, slug in enumerate(p.slugs)}

@@ -2,7 +2,9 @@
 
 ``table(session, poll, tz) -> (result_rows, ballot_rows)``; ``export(session, poll_id,
 path, fmt, tz)`` writes the file. Voters are named only when the poll's results are
-public; an anonymous poll exports totals and anonymous ballots."""
+public; an anonymous poll exports totals and anonymous ballots (no name, household or
+time; an anonymous Telegram poll has no ballots at all). Cells are neutralised against
+formula injection; every export is recorded in `export_audit`."""
 from __future__ import annotations
 
 import csv
@@ -15,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import GroupChat, Person
 from bot.db.models.polls import Poll, PollVote
 from bot.polls import service as svc
-from bot.polls import votes
 from bot.polls import texts as T
+from bot.polls import votes
+from bot.privacy import audit
+from bot.privacy.mask import safe_row
 
 FORMATS = ("csv", "xlsx")
 Rows = list[list[Any]]
@@ -39,19 +43,20 @@ async def table(session: AsyncSession, poll: Poll, tz: Any) -> tuple[Rows, Rows]
         .where(PollVote.poll_id == poll.id).order_by(PollVote.voted_at, PollVote.id))
     for n, (vote, name, household) in enumerate(rows, start=1):
         who = name if not poll.anonymous else f"#{n}"
+        when = vote.voted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
         ballots.append([poll.id, who, (household or "") if not poll.anonymous else "",
                         titles.get(vote.chat_id, vote.chat_id or ""),
                         "、".join(poll.texts[i] for i in vote.choices if i < len(poll.texts)),
-                        vote.voted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")])
+                        when if not poll.anonymous else ""])
     return results, ballots
 
 
 def _csv(path: Path, results: Rows, ballots: Rows) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerows(results)
+        writer.writerows(safe_row(r) for r in results)
         writer.writerow([])
-        writer.writerows(ballots)
+        writer.writerows(safe_row(r) for r in ballots)
 
 
 def _xlsx(path: Path, results: Rows, ballots: Rows) -> None:
@@ -64,18 +69,23 @@ def _xlsx(path: Path, results: Rows, ballots: Rows) -> None:
         assert sheet is not None
         sheet.title = title
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.column_dimensions["B"].width = 30
     book.save(path)
 
 
-async def export(session: AsyncSession, poll_id: int, path: Path, fmt: str, tz: Any) -> int:
-    """Write the file; returns the number of ballots."""
+async def export(session: AsyncSession, poll_id: int, path: Path, fmt: str, tz: Any, *,
+                 who: str | None = None, person_id: int | None = None) -> int:
+    """Write the file and record who did (the caller commits); returns the number of
+    ballots."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     poll = await svc.get(session, poll_id)
     results, ballots = await table(session, poll, tz)
     (_xlsx if fmt == "xlsx" else _csv)(Path(path), results, ballots)
+    await audit.record(session, who=who or audit.cli_user(), person_id=person_id, what="poll",
+                       scope=f"poll #{poll.id}", fmt=fmt, masked=poll.anonymous,
+                       rows=len(ballots) - 1)
     return len(ballots) - 1

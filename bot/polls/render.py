@@ -1,33 +1,41 @@
-"""Texts and keyboards of scheduled polls, shared by the service and the handlers,
-and the outbox resolver that draws the result chart at send time."""
+"""Texts and keyboards (bot.ui) of scheduled polls, shared by the service and the
+chat layer, and the outbox resolver that draws the result chart at send time."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import charts
-from bot.delivery import outbox
+from bot.db.models import GroupChat
 from bot.db.models.polls import Poll
 from bot.polls import evaluation
-from bot.polls.schedule import describe
-from bot.polls.spec import Spec, fmt
-from bot.taxonomy import category_name
 from bot.polls import texts as T
-from handlers.polls.callbacks import OpAct, OpList, OpVote
+from bot.polls.buttons import (
+    ELIGIBILITY,
+    PRESET_NAMES,
+    DialogButton,
+    Dlg,
+    ListAct,
+    ListButton,
+    VoteButton,
+)
+from bot.polls.schedule import describe
+from bot.polls.spec import FIELDS, Spec, fmt
+from bot.taxonomy import CATEGORIES, category_name
+from bot.ui import Button, Keyboard, Upload, rows
 
 MAX_NAMES = 30
 
 
-def vote_keyboard(poll: Poll) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for option in poll.options:
-        kb.button(text=option.text, callback_data=OpVote(p=poll.id, i=option.position))
-    kb.adjust(1 if len(poll.options) > 4 or max(len(t) for t in poll.texts) > 8 else 3)
-    return kb.as_markup()
+CHART = "poll.chart"  # the outbox resolver of result charts
+
+
+def vote_keyboard(poll: Poll) -> Keyboard:
+    width = 1 if len(poll.options) > 4 or max(len(t) for t in poll.texts) > 8 else 3
+    return rows((Button(o.text, VoteButton(p=poll.id, i=o.position)) for o in poll.options),
+                width)
 
 
 def open_text(poll: Poll, tz: Any, late_due: datetime | None = None) -> str:
@@ -77,13 +85,13 @@ def chart_png(poll: Poll, tally: evaluation.Tally) -> bytes:
         annotations=[f"{r.count}（{r.percent:.0f}%）" for r in tally.rows])
 
 
-@outbox.resolver("poll.chart")
-async def chart_file(session: AsyncSession, poll_id: Any) -> BufferedInputFile:
+async def chart_file(session: AsyncSession, poll_id: Any) -> Upload:
+    """The outbox resolver CHART: the result chart, drawn at send time."""
     poll = await session.get(Poll, int(poll_id))
     if poll is None or poll.result is None:
-        raise LookupError(f"no result for opinion poll {poll_id}")
+        raise LookupError(f"no result for poll {poll_id}")
     png = chart_png(poll, evaluation.Tally.from_dict(poll.result))
-    return BufferedInputFile(png, filename=f"poll-{poll.id}.png")
+    return Upload(png, filename=f"poll-{poll.id}.png")
 
 
 def link_text(project_number: int | None, category: str | None) -> str:
@@ -105,7 +113,8 @@ def summary_text(spec: Spec, group_names: dict[int, str], now: datetime, tz: Any
         closes=fmt(closes, tz) if closes else "—",
         recurrence=describe(spec.recurrence), eligibility=T.ELIGIBILITY[spec.eligibility],
         link=link_text(spec.project_id, spec.category))
-    return T.SUMMARY_HEAD + "\n\n" + body
+    warning = "" if spec.anonymous else "\n\n" + T.PUBLIC_WARNING
+    return T.SUMMARY_HEAD + "\n\n" + body + warning
 
 
 def list_text(polls: list[Poll], tz: Any) -> str:
@@ -120,21 +129,70 @@ def list_text(polls: list[Poll], tz: Any) -> str:
     return "\n".join(lines)
 
 
-def list_keyboard(polls: list[Poll]) -> InlineKeyboardMarkup | None:
-    kb = InlineKeyboardBuilder()
-    sizes: list[int] = []
+def list_keyboard(polls: list[Poll]) -> Keyboard:
+    keyboard: list[list[Button]] = []
     for poll in polls:
         if poll.status == "scheduled":
-            kb.button(text=T.BTN_LIST_EDIT.format(id=poll.id),
-                      callback_data=OpList(a=OpAct.EDIT, p=poll.id))
-            kb.button(text=T.BTN_LIST_CANCEL.format(id=poll.id),
-                      callback_data=OpList(a=OpAct.CANCEL, p=poll.id))
-            sizes.append(2)
+            keyboard.append([
+                Button(T.BTN_LIST_EDIT.format(id=poll.id), ListButton(a=ListAct.EDIT, p=poll.id)),
+                Button(T.BTN_LIST_CANCEL.format(id=poll.id),
+                       ListButton(a=ListAct.CANCEL, p=poll.id))])
         elif poll.status == "closed":
-            kb.button(text=T.BTN_LIST_RESULTS.format(id=poll.id),
-                      callback_data=OpList(a=OpAct.RESULTS, p=poll.id))
-            sizes.append(1)
-    if not sizes:
+            keyboard.append([Button(T.BTN_LIST_RESULTS.format(id=poll.id),
+                                    ListButton(a=ListAct.RESULTS, p=poll.id))])
+    return keyboard
+
+
+# --- the /poll_new dialog -----------------------------------------------------------
+
+def _dlg(pairs: list[tuple[str, DialogButton]], width: int = 3) -> Keyboard:
+    return rows((Button(text, data) for text, data in pairs), width)
+
+
+def communities_keyboard(communities: list[tuple[int, str]]) -> Keyboard:
+    return _dlg([(name, DialogButton(a=Dlg.COMMUNITY, v=cid)) for cid, name in communities], 1)
+
+
+def summary_keyboard() -> Keyboard:
+    return _dlg([(T.BTN_CONFIRM, DialogButton(a=Dlg.CONFIRM)),
+                 (T.BTN_EDIT, DialogButton(a=Dlg.EDIT)),
+                 (T.BTN_CANCEL, DialogButton(a=Dlg.CANCEL))])
+
+
+def fields_keyboard() -> Keyboard:
+    return _dlg([(T.FIELDS[f], DialogButton(a=Dlg.FIELD, v=i)) for i, f in enumerate(FIELDS)])
+
+
+def _groups_keyboard(spec: Spec, groups: list[GroupChat]) -> Keyboard:
+    chosen = set(spec.chat_ids)
+    pairs = [(("✅ " if g.chat_id in chosen else "") + (g.title or str(g.chat_id)),
+              DialogButton(a=Dlg.GROUP, v=g.id)) for g in groups]
+    pairs += [(T.BTN_ALL_GROUPS, DialogButton(a=Dlg.ALL_GROUPS)),
+              (T.BTN_DONE, DialogButton(a=Dlg.GROUPS_DONE))]
+    return _dlg(pairs, 1)
+
+
+def field_keyboard(name: str, spec: Spec, groups: list[GroupChat]) -> Keyboard | None:
+    """The buttons under the question for one dialog field (`groups`: the community's)."""
+    if name == "groups":
+        return _groups_keyboard(spec, groups)
+    fixed: dict[str, tuple[list[tuple[str, DialogButton]], int]] = {
+        "options": ([(evaluation.preset(p).label, DialogButton(a=Dlg.PRESET, v=i))
+                     for i, p in enumerate(PRESET_NAMES)], 1),
+        "multiple": ([(T.BTN_SINGLE, DialogButton(a=Dlg.MULTIPLE, v=0)),
+                      (T.BTN_MULTIPLE, DialogButton(a=Dlg.MULTIPLE, v=1))], 2),
+        "anonymous": ([(T.BTN_PUBLIC, DialogButton(a=Dlg.ANONYMOUS, v=0)),
+                       (T.BTN_ANONYMOUS, DialogButton(a=Dlg.ANONYMOUS, v=1))], 2),
+        "opens": ([(T.BTN_NOW, DialogButton(a=Dlg.OPEN_NOW))], 3),
+        "closes": ([(label, DialogButton(a=Dlg.DURATION, v=m)) for label, m in T.DURATIONS], 3),
+        "recurrence": ([(T.BTN_NO_REPEAT, DialogButton(a=Dlg.NO_REPEAT))], 3),
+        "eligibility": ([(T.ELIGIBILITY[e], DialogButton(a=Dlg.ELIGIBILITY, v=i))
+                         for i, e in enumerate(ELIGIBILITY)], 1),
+        "link": ([(T.BTN_NO_LINK, DialogButton(a=Dlg.NO_LINK))]
+                 + [(label, DialogButton(a=Dlg.CATEGORY, v=i))
+                    for i, label in enumerate(CATEGORIES.values())], 3),
+    }
+    if name not in fixed:
         return None
-    kb.adjust(*sizes)
-    return kb.as_markup()
+    pairs, width = fixed[name]
+    return _dlg(pairs, width)

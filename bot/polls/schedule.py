@@ -15,6 +15,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.polls import texts as T
+
 WEEKDAYS = "一二三四五六日"  # parsing only; display texts are in bot.polls.texts
 _DT = re.compile(
     r"^(?:(?P<rel>今天|明天|后天)|(?:(?P<y>\d{4})[-/年.])?(?P<m>\d{1,2})[-/月.](?P<d>\d{1,2})[日号]?)"
@@ -101,8 +105,6 @@ _DOW = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _cron(expr: str, tz: ZoneInfo) -> Any:
     """A standard crontab (0 or 7 = Sunday) as an APScheduler trigger; APScheduler 3
     numbers weekdays from Monday = 0, so numeric weekdays become names first."""
-    from apscheduler.triggers.cron import CronTrigger
-
     minute, hour, day, month, dow = expr.split()
     dow = re.sub(r"(?<![/\d])(\d+)", lambda m: _DOW[int(m[1])] if int(m[1]) < 8 else m[1], dow)
     return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=dow,
@@ -140,8 +142,6 @@ def next_occurrence(rule: dict[str, Any], after: datetime, tz: ZoneInfo) -> date
 
 def describe(rule: dict[str, Any] | None) -> str:
     """Chinese description of a rule, for summaries and lists."""
-    from bot.polls import texts as T
-
     if not rule:
         return T.REPEAT_NONE
     if rule["kind"] == "monthly":

@@ -2,11 +2,13 @@
 
 Every step is a Timer row ("poll.open", "poll.remind", "poll.close", ref
 "poll:<id>"); every group post goes through the outbox in the same transaction.
-Votes are in bot.polls.votes, texts in opinion_render, export in opinion_export.
+Votes are in bot.polls.votes, texts and keyboards in bot.polls.render, export in
+bot.polls.export. The timer callbacks and the after-send hook are registered by
+`bot.polls.wire()`.
 
 Contracts used by other features:
 - ``create_evaluation_poll(...)`` (projects: "satisfaction" evaluations, "approval" decisions);
-  a closing poll with ``project_id`` calls ``bot.projects.service.on_poll_closed``.
+  every closing poll publishes ``bot.events.PollClosed`` (projects subscribes to it).
 - ``report_summary(session, community_id, start, end)`` one line for reports.
 """
 from __future__ import annotations
@@ -18,19 +20,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import outbox
-from scheduler import timers
+from bot import events
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db.models import OutboxMessage, Person, Timer
-from bot.db.models.polls import PollDelivery, PollOption, Poll
-from bot.polls import evaluation
+from bot.db.models.polls import Poll, PollDelivery, PollOption
+from bot.delivery import outbox
+from bot.errors import Refusal
 from bot.org import service as org
+from bot.polls import evaluation, votes
 from bot.polls import render as R
-from bot.polls import votes
+from bot.polls import texts as T
 from bot.polls.schedule import next_occurrence
 from bot.polls.spec import Spec, SpecError, problems
-from bot.polls import texts as T
+from bot.ui import markup
+from scheduler import timers
 
 log = logging.getLogger(__name__)
 OPEN, REMIND, CLOSE = "poll.open", "poll.remind", "poll.close"
@@ -41,8 +45,11 @@ def ref(poll_id: int) -> str:
     return f"poll:{poll_id}"
 
 
-class PollError(Exception):
-    """A refusal to show the organizer (str() is Chinese)."""
+class PollError(Refusal):
+    """A refusal to show the organizer (str() is Chinese); a button shows it as an alert."""
+
+    def __init__(self, message: str, *, alert: bool = True) -> None:
+        super().__init__(message, alert=alert)
 
 
 # --- create --------------------------------------------------------------------------
@@ -245,13 +252,13 @@ async def open_poll(session: AsyncSession, poll: Poll, tz: Any, now: datetime,
             await outbox.enqueue(
                 session, d.chat_id, "sendPoll", now=now, dedupe_key=key, on_sent=SENT_HOOK,
                 ref=_delivery_ref(poll.id, d.chat_id), question=poll.question,
-                options=[{"text": t} for t in poll.texts], is_anonymous=False,
+                options=[{"text": t} for t in poll.texts], is_anonymous=poll.anonymous,
                 allows_multiple_answers=poll.multiple)
         else:
             await outbox.enqueue(
                 session, d.chat_id, now=now, dedupe_key=key, on_sent=SENT_HOOK,
                 ref=_delivery_ref(poll.id, d.chat_id), text=intro, parse_mode=None,
-                reply_markup=outbox.markup(R.vote_keyboard(poll)))
+                reply_markup=markup(R.vote_keyboard(poll)))
     if poll.recurrence:
         await _next_occurrence(session, poll, tz, now)
 
@@ -271,8 +278,7 @@ async def _next_occurrence(session: AsyncSession, poll: Poll, tz: Any,
                          series=poll, check=False)
 
 
-@outbox.on_sent(SENT_HOOK)
-async def _sent(session: AsyncSession, row: OutboxMessage, result: Any) -> None:
+async def on_sent(session: AsyncSession, row: OutboxMessage, result: Any) -> None:
     """Store where the poll landed; a poll closed before its post went out is stopped now."""
     _, poll_id, chat_id = (row.ref or "").split(":")
     poll = await session.get(Poll, int(poll_id))
@@ -324,7 +330,7 @@ async def remind(session: AsyncSession, poll: Poll, ctx: AppContext, now: dateti
 
 async def close(session: AsyncSession, poll: Poll, ctx: AppContext, now: datetime,
                 late_due: datetime | None = None) -> evaluation.Tally | None:
-    """Stop the polls, count, store and publish the result; tell a linked project."""
+    """Stop the polls, count, store and publish the result; publish PollClosed."""
     if poll.status == "scheduled":  # opened and closed in one downtime: open first
         await open_poll(session, poll, ctx.tz, now, late_due=poll.opens_at)
     if poll.status != "open":
@@ -342,12 +348,11 @@ async def close(session: AsyncSession, poll: Poll, ctx: AppContext, now: datetim
         await outbox.enqueue(session, d.chat_id, now=now, dedupe_key=key, ref=ref(poll.id),
                              text=text, parse_mode=None)
         await outbox.enqueue(session, d.chat_id, "sendPhoto", now=now, dedupe_key=key + ":chart",
-                             ref=ref(poll.id), photo=outbox.deferred("poll.chart", poll.id))
-    if poll.project_id is not None:
-        from bot.projects import service as projects
-
-        await projects.on_poll_closed(session, poll, {r.label: r.count for r in tally.rows},
-                                      now=now)
+                             ref=ref(poll.id), photo=outbox.deferred(R.CHART, poll.id))
+    await events.publish(session, ctx, events.PollClosed(
+        poll_id=poll.id, project_id=poll.project_id, preset=poll.preset,
+        counts=tuple((r.label, r.count) for r in tally.rows), voters=tally.voters,
+        closed_at=now))
     return tally
 
 
@@ -366,16 +371,14 @@ async def _timer_poll(session: AsyncSession, timer: Timer) -> Poll | None:
     return poll
 
 
-@timers.handles(OPEN)
-async def _on_open(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+async def on_open_timer(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     if (poll := await _timer_poll(session, timer)) is not None:
         now = ctx.clock.now()
         await open_poll(session, poll, ctx.tz, now,
                         late_due=timer.due_at if timer.late else None)
 
 
-@timers.handles(REMIND)
-async def _on_remind(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+async def on_remind_timer(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     now = ctx.clock.now()
     later = [t for t in await timers.pending(session, REMIND, timer.ref) if t.due_at <= now]
     if later:
@@ -384,8 +387,7 @@ async def _on_remind(session: AsyncSession, timer: Timer, ctx: AppContext) -> No
         await remind(session, poll, ctx, now, timer.due_at)
 
 
-@timers.handles(CLOSE)
-async def _on_close(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
+async def on_close_timer(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     if (poll := await _timer_poll(session, timer)) is not None:
         await close(session, poll, ctx, ctx.clock.now(),
                     late_due=timer.due_at if timer.late else None)

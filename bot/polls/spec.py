@@ -6,12 +6,15 @@ the dialog can send the organizer back to fix just that field.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.db.models import GroupChat
 from bot.polls import evaluation
 from bot.polls import texts as T
+from bot.polls.schedule import TimeInputError, parse_duration, parse_recurrence, parse_when
 
 NATIVE_MAX_OPTIONS = 12
 BUTTON_MAX_OPTIONS = 30
@@ -31,7 +34,7 @@ class Spec:
     options: list[str] = field(default_factory=list)
     preset: str | None = None
     multiple: bool = False
-    anonymous: bool = False
+    anonymous: bool = True  # a public roll-call is an explicit choice in the dialog
     chat_ids: list[int] = field(default_factory=list)
     opens_at: datetime | None = None  # None: at once
     closes_at: datetime | None = None
@@ -44,7 +47,10 @@ class Spec:
 
     @property
     def kind(self) -> str:
-        native = len(self.options) <= NATIVE_MAX_OPTIONS and self.eligibility != "household"
+        # An anonymous Telegram poll names nobody, not even to the bot: it suits "anyone";
+        # a per-person or per-household rule needs buttons counted by the bot.
+        who = self.eligibility == "anyone" if self.anonymous else self.eligibility != "household"
+        native = len(self.options) <= NATIVE_MAX_OPTIONS and who
         return "native" if native else "buttons"
 
     @property
@@ -157,3 +163,94 @@ def problems(spec: Spec, now: datetime, known_chats: set[int], tz: Any) -> list[
         found.append(Problem("closes", T.ERR_CLOSE_BEFORE_OPEN.format(
             closes=fmt(closes, tz), opens=fmt(opens, tz))))
     return found
+
+
+# --- what the organizer types in the dialog: set the field, or say what is wrong -----------
+
+def set_question(spec: Spec, text: str) -> str | None:
+    text = text.strip()
+    if error := question_problem(text, spec.kind):
+        return error
+    spec.question = text
+    return None
+
+
+def set_options(spec: Spec, text: str) -> str | None:
+    chosen = split_options(text)
+    if error := options_problem(chosen):
+        return error
+    spec.options, spec.preset = chosen, None
+    return None
+
+
+def set_groups(spec: Spec, text: str, groups: list[GroupChat]) -> str | None:
+    """Group names, separated by commas or lines."""
+    by_title = {g.title: g.chat_id for g in groups}
+    names = [n.strip() for n in re.split(r"[,，、\n]", text) if n.strip()]
+    unknown = next((n for n in names if n not in by_title), None)
+    if unknown is not None or not names:
+        return T.ERR_GROUP_UNKNOWN.format(name=unknown or "")
+    spec.chat_ids = list(dict.fromkeys(by_title[n] for n in names))
+    return None
+
+
+def toggle_group(spec: Spec, group_id: int, groups: list[GroupChat]) -> bool:
+    """A group button (GroupChat row id): in or out of the targets; False if unknown."""
+    group = next((g for g in groups if g.id == group_id), None)
+    if group is None:
+        return False
+    chosen = set(spec.chat_ids) ^ {group.chat_id}
+    spec.chat_ids = [g.chat_id for g in groups if g.chat_id in chosen]
+    return True
+
+
+def set_opens(spec: Spec, text: str, now: datetime, tz: Any) -> str | None:
+    text = text.strip()
+    try:
+        when = parse_when(text, now, tz)
+    except TimeInputError:
+        return T.ERR_WHEN.format(text=text)
+    if when < now:
+        return T.ERR_PAST.format(when=fmt(when, tz))
+    spec.opens_at = when
+    return None
+
+
+def set_closes(spec: Spec, text: str, now: datetime, tz: Any) -> str | None:
+    """A close time or a duration after the open."""
+    text = text.strip()
+    duration = parse_duration(text)
+    if duration is not None:
+        spec.closes_at, spec.duration_minutes = None, int(duration.total_seconds() // 60)
+    else:
+        try:
+            spec.closes_at, spec.duration_minutes = parse_when(text, now, tz), None
+        except TimeInputError:
+            return T.ERR_CLOSE_WHEN.format(text=text)
+    close_at, open_at = spec.close_time(now), spec.open_time(now)
+    assert close_at is not None
+    if close_at <= now:
+        return T.ERR_PAST.format(when=fmt(close_at, tz))
+    if close_at <= open_at:
+        return T.ERR_CLOSE_BEFORE_OPEN.format(closes=fmt(close_at, tz), opens=fmt(open_at, tz))
+    return None
+
+
+def set_recurrence(spec: Spec, text: str) -> str | None:
+    text = text.strip()
+    try:
+        spec.recurrence = parse_recurrence(text)
+    except TimeInputError:
+        return T.ERR_RECURRENCE.format(text=text)
+    return None
+
+
+def answer(spec: Spec, name: str, text: str, now: datetime, tz: Any) -> str | None:
+    """A typed answer to the field `name` (question, options, opens, closes, recurrence):
+    set it, or say what is wrong."""
+    if name == "opens":
+        return set_opens(spec, text, now, tz)
+    if name == "closes":
+        return set_closes(spec, text, now, tz)
+    setters = {"question": set_question, "options": set_options, "recurrence": set_recurrence}
+    return setters[name](spec, text)

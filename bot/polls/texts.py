@@ -8,7 +8,13 @@ ASK_OPTIONS = (
     "第2步：选择一个常用选项组，或直接发送选项，每行一个（至少2个；超过12个将使用按钮投票）。"
 )
 ASK_MULTIPLE = "第3步：单选还是多选？"
-ASK_ANONYMOUS = "第4步：结果如何公布？\n公开：公布每个选项的投票人；匿名：只公布票数。"
+ASK_ANONYMOUS = (
+    "第4步：匿名还是记名？\n"
+    "匿名（推荐）：谁投了什么，任何人都看不到，工作人员和导出文件也没有；只公布票数。\n"
+    "⚠️ 记名公开：群里所有人都会看到每个人投了什么，导出文件也带姓名。"
+    "只在确需记名表决时选择。"
+)
+PUBLIC_WARNING = "⚠️ 已选择记名公开：结果会公布每个选项的投票人姓名。"
 ASK_GROUPS = "第5步：发到哪些群？点击群名选择（可多选），或发送群名；选好后点「完成」。"
 ASK_OPENS = "第6步：什么时候开始？点「立即开始」，或发送日期时间，如 2026-12-01 09:00、明天 9:00。"
 ASK_CLOSES = (
@@ -37,8 +43,8 @@ BTN_EDIT = "✏️ 修改"
 BTN_CANCEL = "✖️ 取消"
 BTN_SINGLE = "单选"
 BTN_MULTIPLE = "多选"
-BTN_PUBLIC = "公开"
-BTN_ANONYMOUS = "匿名"
+BTN_PUBLIC = "⚠️ 记名公开"
+BTN_ANONYMOUS = "匿名（推荐）"
 BTN_ALL_GROUPS = "全部群"
 BTN_DONE = "完成"
 BTN_NOW = "立即开始"
@@ -74,7 +80,7 @@ ERR_FIX = "请修改「{field}」：{error}"
 
 # --- summaries, lists -----------------------------------------------------------------
 SUMMARY = (
-    "问题：{question}\n选项：{options}\n方式：{kind}，{multiple}，结果{anonymous}\n"
+    "问题：{question}\n选项：{options}\n方式：{kind}，{multiple}，{anonymous}\n"
     "目标群：{groups}\n开始：{opens}\n截止：{closes}\n重复：{recurrence}\n"
     "投票资格：{eligibility}\n关联：{link}"
 )
@@ -103,8 +109,8 @@ OPEN_HOW_BUTTONS = "请点击下面的按钮投票{multi}。"
 OPEN_MULTI = "（可多选，再点一次取消）"
 WHO = {"anyone": "", "residents": "仅登记居民的投票计入。",
        "household": "仅登记居民的投票计入，每户一票。"}
-ANON_NOTE = "结果只公布票数。"
-PUBLIC_NOTE = "结果将公布各选项的投票人。"
+ANON_NOTE = "匿名投票：谁投了什么，任何人都看不到，结果只公布票数。"
+PUBLIC_NOTE = "⚠️ 记名投票：结果将公布各选项的投票人。"
 LATE_OPEN = "（机器人维护后补发，比原定 {due} 晚开始）"
 LATE_CLOSE = "（机器人维护后补发，原定 {due} 截止）"
 REMIND = "⏰ 民意调查 #{id}「{question}」将于 {closes} 截止，已有 {voters} 人投票，还没投的请抓紧。"

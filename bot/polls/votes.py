@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person, Role
-from bot.db.models.polls import PollMember, Poll, PollVote
+from bot.db.models.polls import Poll, PollMember, PollVote
 from bot.polls import evaluation
 
 
@@ -133,7 +133,25 @@ async def ballots(session: AsyncSession, poll_id: int) -> list[PollVote]:
         select(PollVote).where(PollVote.poll_id == poll_id).order_by(PollVote.id)))
 
 
+def counted_by_telegram(poll: Poll) -> bool:
+    """An anonymous native poll: Telegram tells the bot totals only, never who voted."""
+    return poll.kind == "native" and poll.anonymous
+
+
+def telegram_totals(poll: Poll) -> tuple[list[int], int]:
+    """Votes per option and voters, summed over the groups the poll was posted in."""
+    counts = [0] * len(poll.options)
+    for d in poll.deliveries:
+        for i, n in enumerate(d.counts or []):
+            if i < len(counts):
+                counts[i] += int(n)
+    return counts, sum(d.voters or 0 for d in poll.deliveries)
+
+
 async def voter_count(session: AsyncSession, poll_id: int) -> int:
+    poll = await session.get(Poll, poll_id)
+    if poll is not None and counted_by_telegram(poll):
+        return telegram_totals(poll)[1]
     return int(await session.scalar(
         select(func.count()).select_from(PollVote).where(PollVote.poll_id == poll_id)) or 0)
 
@@ -144,6 +162,10 @@ async def eligible_count(session: AsyncSession, poll: Poll) -> int:
     if poll.eligibility == "anyone":
         people = select(PollMember.person_id).where(
             PollMember.chat_id.in_(poll.chat_ids))
+        if counted_by_telegram(poll):
+            members = select(func.count(func.distinct(PollMember.person_id))).where(
+                PollMember.chat_id.in_(poll.chat_ids))
+            return max(int(await session.scalar(members) or 0), telegram_totals(poll)[1])
         voters = select(PollVote.person_id).where(PollVote.poll_id == poll.id)
         union = people.union(voters).subquery()
         return int(await session.scalar(select(func.count()).select_from(union)) or 0)
@@ -159,6 +181,11 @@ async def eligible_count(session: AsyncSession, poll: Poll) -> int:
 
 
 async def count(session: AsyncSession, poll: Poll) -> evaluation.Tally:
+    if counted_by_telegram(poll):
+        counts, voters = telegram_totals(poll)
+        return evaluation.tally_counts(poll.texts, counts, voters,
+                                       await eligible_count(session, poll),
+                                       [o.slug for o in poll.options])
     rows = await ballots(session, poll.id)
     return evaluation.tally(poll.texts, [list(v.choices) for v in rows],
                             await eligible_count(session, poll),
@@ -166,8 +193,10 @@ async def count(session: AsyncSession, poll: Poll) -> evaluation.Tally:
 
 
 async def voters_by_option(session: AsyncSession, poll: Poll) -> list[list[str]]:
-    """Names per option (for polls with public results)."""
+    """Names per option (for polls with public results; nobody for an anonymous one)."""
     names: list[list[str]] = [[] for _ in poll.options]
+    if poll.anonymous:
+        return names
     rows = await session.execute(
         select(PollVote.choices, Person.name).join(Person, Person.id == PollVote.person_id)
         .where(PollVote.poll_id == poll.id).order_by(PollVote.id))

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import outbox
 from bot.db.models import GroupChat, Person
 from bot.db.models.projects import (
     Project,
@@ -19,7 +18,9 @@ from bot.db.models.projects import (
     ProjectPhoto,
     ProjectUpdate,
 )
+from bot.delivery import outbox
 from bot.projects.render import CAPTION_LIMIT, card_keyboard, post_text, split
+from bot.ui import markup
 
 ALBUM_WAIT = timedelta(seconds=3)  # the rest of an album arrives as separate updates
 ALBUM_MAX = 10
@@ -48,8 +49,11 @@ async def follower_chat_ids(session: AsyncSession, project_id: int,
     return [tg for tg in await session.scalars(query) if tg is not None]
 
 
-@outbox.resolver("project.media")
-async def _album(session: AsyncSession, arg: dict[str, Any]) -> list[dict[str, Any]]:
+MEDIA = "project.media"  # the outbox resolver of albums
+
+
+async def album(session: AsyncSession, arg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The outbox resolver MEDIA: the album's photos as they are at send time."""
     photos = list(await session.scalars(
         select(ProjectPhoto.file_id).where(ProjectPhoto.update_id == arg["update_id"])
         .order_by(ProjectPhoto.id).limit(ALBUM_MAX)
@@ -80,7 +84,7 @@ async def send_post(session: AsyncSession, chat_id: int, text: str, *, now: date
     if update_id is not None and (album_pending or len(photos) >= 2):
         if not fits:
             await texts(split(text))
-        media = outbox.deferred("project.media",
+        media = outbox.deferred(MEDIA,
                                 {"update_id": update_id, "caption": text if fits else None})
         wait = now + ALBUM_WAIT if album_pending else not_before
         await outbox.enqueue(session, chat_id, "sendMediaGroup", media=media,
@@ -110,13 +114,13 @@ async def publish(session: AsyncSession, project: Project, entry: ProjectUpdate,
         "not_before": not_before,
     }
     group_ids = await linked_chat_ids(session, project.id) if groups else []
-    keyboard = outbox.markup(card_keyboard(project.id))
+    keyboard = markup(card_keyboard(project.id))
     for chat_id in group_ids:
         await send_post(session, chat_id, text, key=f"prj:{entry.id}:{chat_id}",
                         markup=keyboard, **shared)
     follower_ids = (await follower_chat_ids(session, project.id, entry.actor_id)
                     if followers else [])
-    private = outbox.markup(card_keyboard(project.id, following=True))
+    private = markup(card_keyboard(project.id, following=True))
     for chat_id in follower_ids:
         await send_post(session, chat_id, text, key=f"prj:{entry.id}:{chat_id}",
                         markup=private, **shared)

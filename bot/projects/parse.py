@@ -6,11 +6,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.errors import Refusal
 from bot.projects import texts as T
 
 
-class ProjectError(Exception):
-    """A refusal whose str() is the Chinese answer for the user; nothing was changed."""
+class ProjectError(Refusal):
+    """A refusal whose str() is the Chinese answer for the user; nothing was changed.
+    A button shows it as an alert."""
+
+    def __init__(self, message: str, *, alert: bool = True) -> None:
+        super().__init__(message, alert=alert)
 
 
 @dataclass

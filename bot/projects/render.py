@@ -7,12 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
-
-from bot.db.models.projects import ACTIVE, DONE, PLEDGE_KINDS, STAGES, Milestone, Project, ProjectUpdate
+from bot.db.models.projects import (
+    ACTIVE,
+    DONE,
+    PLEDGE_KINDS,
+    STAGES,
+    Milestone,
+    Project,
+    ProjectUpdate,
+)
 from bot.projects import texts as T
-from handlers.projects.callbacks import ProjFollow, ProjJoin, ProjPledge
+from bot.projects.buttons import ProjFollow, ProjJoin, ProjPledge
+from bot.ui import Button, Keyboard
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -190,18 +196,12 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
-def card_keyboard(project_id: int, *, following: bool | None = None) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    on = 0 if following else 1
-    kb.button(text=T.BTN_UNFOLLOW if following else T.BTN_FOLLOW,
-              callback_data=ProjFollow(project_id=project_id, on=on))
-    kb.button(text=T.BTN_JOIN, callback_data=ProjJoin(project_id=project_id))
-    return kb.as_markup()
+def card_keyboard(project_id: int, *, following: bool | None = None) -> Keyboard:
+    return [[Button(T.BTN_UNFOLLOW if following else T.BTN_FOLLOW,
+                    ProjFollow(project_id=project_id, on=0 if following else 1)),
+             Button(T.BTN_JOIN, ProjJoin(project_id=project_id))]]
 
 
-def join_keyboard(project_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for index, kind in enumerate(PLEDGE_KINDS):
-        kb.button(text=T.PLEDGE_KINDS[kind], callback_data=ProjPledge(project_id=project_id,
-                                                                      kind=index))
-    return kb.as_markup()
+def join_keyboard(project_id: int) -> Keyboard:
+    return [[Button(T.PLEDGE_KINDS[kind], ProjPledge(project_id=project_id, kind=index))
+             for index, kind in enumerate(PLEDGE_KINDS)]]

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import timers
 from bot.db.models import Community
 from bot.db.models.projects import ACTIVE, Milestone, Project
+from scheduler import timers
 
 STALE, MILESTONE, DIGEST = "project.stale", "project.milestone", "project.digest"
 STALE_DAYS = 14  # default; a community may set settings["project_stale_days"]

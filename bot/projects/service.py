@@ -1,6 +1,8 @@
 """Community projects (共同缔造): creation, updates, stages and decisions (四议两公开),
 followers, pledges, and the final evaluation. Every change is persisted with its
-announcements in the same transaction (bot.projects.announce)."""
+announcements in the same transaction (bot.projects.announce). Decision and evaluation
+polls are started through bot.projects.polls; their results arrive as
+bot.events.PollClosed (`on_poll_closed`, subscribed in `bot.projects.wire()`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +15,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import events
 from bot.config import Settings
-from bot.db.models import Building, Case, CaseEvent, Community, GroupChat, Grid, Person
+from bot.context import AppContext
+from bot.db.models import Building, Case, CaseEvent, Community, Grid, GroupChat, Person
+from bot.db.models.polls import Poll
 from bot.db.models.projects import (
     ACTIVE,
     BUILDING,
@@ -34,13 +39,14 @@ from bot.db.models.projects import (
     ProjectSupervisor,
     ProjectUpdate,
 )
+from bot.delivery import outbox
 from bot.org import service as org
 from bot.projects import polls as project_polls
 from bot.projects import schedule as project_schedule
+from bot.projects import texts as T
 from bot.projects.announce import linked_chat_ids, publish
 from bot.projects.parse import MilestoneSpec, ProjectError, ProjectForm, UpdateArgs
 from bot.projects.render import PledgeTotals, progress
-from bot.projects import texts as T
 
 DEFAULT_TZ = ZoneInfo(Settings.model_fields["timezone"].default)
 NEXT_STAGE = {COLLECTING: DECIDING, DECIDING: BUILDING, BUILDING: DONE}
@@ -212,8 +218,6 @@ async def create_from_case(session: AsyncSession, case: Case, *, title: str,
         if reporter is not None:
             await follow(session, project, reporter, True)
             if reporter.tg_id and reporter.started_bot and not reporter.blocked_bot:
-                from bot.delivery import outbox
-
                 await outbox.enqueue(session, reporter.tg_id, now=now, ref=f"project:{project.id}",
                                      dedupe_key=f"prj:{project.id}:fromcase",
                                      text=T.FROM_CASE_NOTIFY.format(
@@ -312,7 +316,7 @@ async def add_supervisor(session: AsyncSession, project: Project, person: Person
 @dataclass
 class StageResult:
     stage: str
-    poll: Any = None  # a decision poll was started instead of moving now
+    poll: Poll | None = None  # a decision poll was started instead of moving now
 
 
 def _days(community: Community | None, key: str, default: int) -> int:
@@ -358,7 +362,7 @@ async def _move(session: AsyncSession, project: Project, person: Person | None, 
 
 
 async def _decision_poll(session: AsyncSession, project: Project, person: Person, target: str,
-                         *, now: datetime) -> Any:
+                         *, now: datetime) -> Poll | None:
     community = await session.get(Community, project.community_id)
     closes = now + timedelta(days=_days(community, "project_decision_poll_days",
                                         DECISION_POLL_DAYS))
@@ -441,23 +445,22 @@ async def resume(session: AsyncSession, project: Project, person: Person, *,
                 T.CHANGE_RESUMED.format(stage=T.STAGES[target]), now=now)
 
 
-async def on_poll_closed(session: AsyncSession, poll: Any, result: Any, *,
-                         now: datetime | None = None) -> Project | None:
-    """Called by the polls feature when a poll with project_id closes."""
-    project_id = getattr(poll, "project_id", None)
-    project = await get(session, project_id) if project_id is not None else None
+async def on_poll_closed(session: AsyncSession, ctx: AppContext | None,
+                         event: events.PollClosed) -> None:
+    """A poll closed: a project's decision poll moves it (or not), its evaluation poll
+    closes it. Polls of no project, or of another purpose, change nothing."""
+    project = await get(session, event.project_id) if event.project_id is not None else None
     if project is None:
-        return None
-    when = now or getattr(poll, "closed_at", None) or getattr(poll, "closes_at")
-    pairs = project_polls.counts(result)
+        return
+    when, pairs = event.closed_at, list(event.counts)
     text = project_polls.summary(pairs)
-    data = {"poll_id": poll.id, "counts": [list(p) for p in pairs],
+    data = {"poll_id": event.poll_id, "counts": [list(p) for p in pairs],
             "total": sum(n for _, n in pairs), "summary": text}
-    if poll.id == project.evaluation_poll_id and project.stage in (DONE, EVALUATING):
+    if event.poll_id == project.evaluation_poll_id and project.stage in (DONE, EVALUATING):
         project.evaluation = data
         await _close(session, project, None, T.CHANGE_CLOSED.format(summary=text), now=when,
                      **data)
-    elif poll.id == project.pending_poll_id and project.pending_stage is not None:
+    elif event.poll_id == project.pending_poll_id and project.pending_stage is not None:
         target, project.pending_stage, project.pending_poll_id = project.pending_stage, None, None
         if project_polls.approved(pairs):
             await _move(session, project, None, target, "decision", T.CHANGE_DECISION_POLL.format(
@@ -467,7 +470,6 @@ async def on_poll_closed(session: AsyncSession, poll: Any, result: Any, *,
                         T.CHANGE_DECISION_REJECTED.format(summary=text,
                                                           stage=T.STAGES[project.stage]),
                         now=when, approved=False, **data)
-    return project
 
 
 # --- residents: followers and pledges ---------------------------------------------------
@@ -570,9 +572,6 @@ async def linked_groups(session: AsyncSession, project_id: int) -> list[GroupCha
     return list(await session.scalars(
         select(GroupChat).join(ProjectGroup, ProjectGroup.group_chat_id == GroupChat.id)
         .where(ProjectGroup.project_id == project_id).order_by(GroupChat.id)))
-
-
-from bot.projects import timers as project_timers  # noqa: E402,F401  (registers the timer handlers)
 
 
 async def report_summary(session: AsyncSession, community_id: int | None, start: datetime,

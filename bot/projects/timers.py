@@ -1,6 +1,6 @@
 """Timer handlers of projects: the stale-project reminder to the organizer, the notice
 when a milestone date passes undone, and the weekly digest per group (which
-schedules its next week when it fires)."""
+schedules its next week when it fires). Registered by `bot.projects.wire()`."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,17 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.delivery import outbox
-from scheduler import timers
 from bot.context import AppContext
 from bot.db.models import GroupChat, Person, Timer
 from bot.db.models.projects import ACTIVE, CLOSED, Milestone, Project, ProjectGroup, ProjectUpdate
+from bot.delivery import outbox
 from bot.org import service as org
+from bot.projects import texts as T
 from bot.projects.announce import notify_groups, send_post
 from bot.projects.render import digest_text
 from bot.projects.schedule import (
     DIGEST,
-    MILESTONE,
     STALE,
     WEEK,
     project_ref,
@@ -28,7 +27,7 @@ from bot.projects.schedule import (
     reschedule,
     stale_days,
 )
-from bot.projects import texts as T
+from scheduler import timers
 
 
 def _after_quiet(ctx: AppContext, now: datetime) -> datetime:
@@ -43,7 +42,6 @@ async def _organizers_to_remind(session: AsyncSession, project: Project) -> list
     return [p for p in people if p.tg_id and p.started_bot and not p.blocked_bot]
 
 
-@timers.handles(STALE)
 async def stale_reminder(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     now = ctx.clock.now()
     project = await session.get(Project, ref_id(timer.ref))
@@ -65,7 +63,6 @@ async def stale_reminder(session: AsyncSession, timer: Timer, ctx: AppContext) -
     await reschedule(session, STALE, timer.ref, now + timedelta(days=days))  # remind again later
 
 
-@timers.handles(MILESTONE)
 async def milestone_overdue(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     now = ctx.clock.now()
     milestone = await session.get(Milestone, ref_id(timer.ref))
@@ -80,7 +77,6 @@ async def milestone_overdue(session: AsyncSession, timer: Timer, ctx: AppContext
                         not_before=_after_quiet(ctx, now))
 
 
-@timers.handles(DIGEST)
 async def weekly_digest(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     now = ctx.clock.now()
     group = await session.get(GroupChat, ref_id(timer.ref))

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import charts
 from bot.db.models import Case, Grid
 from bot.reports import stats
+from bot.reports import texts as T
 from bot.reports.stats import Period, Scope
 from bot.taxonomy import category_name
-from bot.reports import texts as T
 
 TREND_WEEKS = 8
 
@@ -55,7 +55,7 @@ async def rates_by_grid_chart(session: AsyncSession, scope: Scope, period: Perio
     for grid in grids:
         f = await stats.figures(session, replace(scope, grid_id=grid.id), period, now)
         for name, rate in zip(T.CHART_RATE_NAMES,
-                              (f.response_rate, f.resolve_rate, f.satisfaction_rate)):
+                              (f.response_rate, f.resolve_rate, f.satisfaction_rate), strict=True):
             series[name].append(round((rate or 0.0) * 100, 1))
     labels = [g.name for g in grids] or [T.NONE]
     if not grids:

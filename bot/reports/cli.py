@@ -1,62 +1,75 @@
 """`linli export cases --community X --from D --to D --format xlsx|csv [--out FILE]`."""
 from __future__ import annotations
 
-import argparse
-import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import click
 
-def register(subparsers: Any) -> None:
-    export = subparsers.add_parser("export", help="export the ledger (台账)")
-    what = export.add_subparsers(dest="export_what", required=True)
-    cases = what.add_parser("cases", help="one row per case opened in the date range")
-    cases.add_argument("--community", required=True, action="append",
-                       help="code, name or id; repeat for several, or 'all'")
-    cases.add_argument("--from", dest="first", required=True, type=date.fromisoformat,
-                       help="first day, YYYY-MM-DD (local time)")
-    cases.add_argument("--to", dest="last", required=True, type=date.fromisoformat,
-                       help="last day, inclusive, YYYY-MM-DD")
-    cases.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
-    cases.add_argument("--out", type=Path, help="file to write (default: ledger-<from>-<to>.<fmt>)")
-    cases.set_defaults(func=cmd_export_cases)
+from bot.clikit import CONTEXT, examples, fail
+
+DAY = click.DateTime(["%Y-%m-%d"])
 
 
-def cmd_export_cases(args: argparse.Namespace) -> int:
-    from bot.cli import _settings, _with_engine
-    from bot.db import migrate
-    from bot.db.session import create_session_factory
-    from bot.reports import ledger
-    from bot.reports import stats
+def _day(value: datetime) -> date:
+    return value.date()
 
-    if args.last < args.first:
-        print("--to is before --from", file=sys.stderr)
-        return 2
-    settings = _settings()
-    out = args.out or Path(f"ledger-{args.first}-{args.last}.{args.format}")
+
+@click.group(context_settings=CONTEXT, epilog=examples(
+    "linli export cases --community 东湖 --from 2026-10-01 --to 2026-10-31 --format xlsx"))
+def export() -> None:
+    """Export the ledger (台账) for the street office or an audit."""
+
+
+@export.command(epilog=examples(
+    "linli export cases --community 东湖 --from 2026-10-01 --to 2026-10-31 --format xlsx",
+    "linli export cases --community all --from 2026-01-01 --to 2026-12-31 --format csv "
+    "--out 2026.csv"))
+@click.option("--community", "communities", required=True, multiple=True,
+              help="Community code, name or id; repeat for several, or 'all'.")
+@click.option("--from", "first", required=True, type=DAY, metavar="YYYY-MM-DD",
+              help="First day, YYYY-MM-DD, local time.")
+@click.option("--to", "last", required=True, type=DAY, metavar="YYYY-MM-DD",
+              help="Last day, inclusive, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx",
+              show_default=True, help="xlsx for Excel; csv is UTF-8 with a BOM.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: ledger-<from>-<to>.<format>).")
+def cases(communities: tuple[str, ...], first: datetime, last: datetime, fmt: str,
+          out: Path | None) -> int:
+    """One row per case opened in the date range, with its whole history."""
+    from bot.clikit import load_settings, progress, with_engine
+    from bot.reports import LedgerQuery, day_range, find_community
+    from bot.reports import export as write_ledger
+
+    if last < first:
+        raise fail("--to is before --from", 2)
+    settings = load_settings()
+    path = out or Path(f"ledger-{_day(first)}-{_day(last)}.{fmt}")
 
     async def go(engine: Any) -> int:
         from sqlalchemy import select
 
         from bot.db.models import Community
+        from bot.db.session import create_session_factory
 
-        await migrate.upgrade(engine)
         async with create_session_factory(engine)() as session:
-            if "all" in args.community:
+            if "all" in communities:
                 ids = list(await session.scalars(select(Community.id).order_by(Community.id)))
             else:
                 ids = []
-                for key in args.community:
-                    found = await ledger.find_community(session, key)
+                for key in communities:
+                    found = await find_community(session, key)
                     if found is None:
-                        print(f"no community {key!r}", file=sys.stderr)
-                        return 1
+                        raise fail(f"no community {key!r}")
                     ids.append(found.id)
-            period = stats.day_range(args.first, args.last, settings.tz)
-            query = ledger.LedgerQuery(ids, period.start, period.end, settings.tz)
-            count = await ledger.export(session, query, out, args.format)
-        print(f"wrote {count} cases to {out}")
+            period = day_range(_day(first), _day(last), settings.tz)
+            query = LedgerQuery(ids, period.start, period.end, settings.tz)
+            with progress("exporting cases", "case") as update:
+                count = await write_ledger(session, query, path, fmt, progress=update)
+            await session.commit()  # the export_audit record (bot.privacy.audit)
+        click.echo(f"wrote {count} cases to {path}")
         return 0
 
-    return _with_engine(go)
+    return with_engine(go)

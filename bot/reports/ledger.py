@@ -7,7 +7,7 @@ CSV is written line by line, so memory does not grow with the number of cases.
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +18,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import Case, Community, Department, GroupChat, Grid, Person, Whistle
-from bot.taxonomy import URGENCY, category_name
+from bot.db.models import Case, Community, Department, Grid, GroupChat, Person, Whistle
+from bot.privacy import audit
+from bot.privacy.mask import mask, mask_name, safe_cell
 from bot.reports import texts as T
+from bot.taxonomy import URGENCY, category_name
 
 PAGE = 2000
 FORMATS = ("xlsx", "csv")
@@ -28,16 +30,6 @@ DATETIME_COLUMNS = (1, 2, 3, 4)
 # Column widths in characters (CJK characters count about 2).
 WIDTHS = (16, 17, 17, 17, 17, 18, 12, 18, 7, 11, 11, 9, 6, 9, 10, 18, 8, 9, 9, 8, 12, 50, 40)
 assert len(WIDTHS) == len(T.LEDGER_COLUMNS)
-
-
-def mask_name(name: str | None) -> str:
-    """张三 -> 张*, 王小明 -> 王*明, Alice -> A***e."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)
@@ -95,7 +87,7 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 
 def _row(r: Any, departments: list[str], tz: ZoneInfo) -> list[Any]:
-    (cid, number, opened, accepted, resolved, closed, group, grid, place, building, cat_auto,
+    (_id, number, opened, accepted, resolved, closed, group, grid, place, building, cat_auto,
      cat, urgency, kind, anonymous, reporter, owner, status, rating, reason, reopened, plus,
      text, note) = r
     corrected = category_name(cat) if cat != cat_auto else ""
@@ -106,7 +98,7 @@ def _row(r: Any, departments: list[str], tz: ZoneInfo) -> list[Any]:
         T.KIND.get(kind, kind), T.ANONYMOUS if anonymous else mask_name(reporter),
         owner or "", "、".join(departments), T.STATUS.get(status, status),
         T.RATING.get(rating or "", ""), T.CLOSE_REASON.get(reason or "", reason or ""),
-        reopened, plus, text, note or "",
+        reopened, plus, mask(text or ""), mask(note or ""),
     ]
 
 
@@ -140,8 +132,8 @@ class CsvSink:
         self._csv.writerow(T.LEDGER_COLUMNS)
 
     def write(self, values: list[Any]) -> None:
-        self._csv.writerow([v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime) else v
-                            for v in values])
+        self._csv.writerow([v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime)
+                            else safe_cell(v) for v in values])
 
     def close(self, count: int) -> None:
         self._file.close()
@@ -156,7 +148,8 @@ class XlsxSink:
         self._date = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         head = self._book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         for col, width in enumerate(WIDTHS):
-            self._sheet.set_column(col, col, width, self._date if col in DATETIME_COLUMNS else None)
+            fmt = self._date if col in DATETIME_COLUMNS else None
+            self._sheet.set_column(col, col, width, fmt)
         self._sheet.freeze_panes(1, 1)
         self._sheet.write_row(0, 0, T.LEDGER_COLUMNS, head)
         self._next = 1
@@ -185,16 +178,26 @@ def open_sink(path: Path, fmt: str) -> Sink:
     return XlsxSink(path) if fmt == "xlsx" else CsvSink(path)
 
 
-async def export(session: AsyncSession, q: LedgerQuery, path: Path, fmt: str) -> int:
-    """Write the ledger to `path`; returns the number of case rows."""
+async def export(session: AsyncSession, q: LedgerQuery, path: Path, fmt: str,
+                 progress: Callable[[int, int | None], None] | None = None, *,
+                 who: str | None = None, person_id: int | None = None) -> int:
+    """Write the ledger to `path`; returns the number of case rows. `progress(done, None)`
+    hears after each row (the CLI draws a counter). The export is recorded in
+    export_audit (`who`: a Telegram user, or the CLI account by default)."""
     sink = open_sink(Path(path), fmt)
     count = 0
     try:
         async for values in rows(session, q):
             sink.write(values)
             count += 1
+            if progress is not None:
+                progress(count, None)
     finally:
         sink.close(count)
+    scope = (f"communities {','.join(map(str, q.community_ids))} "
+             f"{q.start.date().isoformat()}..{q.end.date().isoformat()}")
+    await audit.record(session, who=who or audit.cli_user(), person_id=person_id,
+                       what="ledger", scope=scope, fmt=fmt, masked=True, rows=count)
     return count
 
 

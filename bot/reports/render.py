@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 from html import escape
 
+from bot.reports import texts as T
 from bot.reports.stats import Durations, Figures, Period
 from bot.taxonomy import category_name
-from bot.reports import texts as T
 
 
 def pct(value: float | None) -> str:

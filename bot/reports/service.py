@@ -18,19 +18,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import outbox
-from scheduler import timers
 from bot.context import AppContext
 from bot.db.models import Community, Grid, Person, Timer
+from bot.delivery import outbox
 from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
 from bot.org import service as org
 from bot.reports import stats
+from bot.reports import texts as T
 from bot.reports.render import (
-    extras_lines, figures_text, items, period_label, rates, span,
+    extras_lines,
+    figures_text,
+    items,
+    period_label,
+    rates,
+    span,
 )
 from bot.reports.stats import Period, Scope
 from bot.taxonomy import category_name
-from bot.reports import texts as T
+from scheduler import timers
 
 WEEKLY_AT = time(8, 30)
 MONTHLY_AT = time(10, 0)
@@ -132,7 +137,6 @@ async def weekly_text(session: AsyncSession, community: Community, period: Perio
     return "\n\n".join(parts)
 
 
-@timers.handles("report.weekly")
 async def fire_weekly(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     community = await _fired(session, timer, ctx)
     if community is None:
@@ -164,7 +168,6 @@ async def monthly_text(session: AsyncSession, community: Community, period: Peri
     return "\n".join(parts)
 
 
-@timers.handles("report.monthly")
 async def fire_monthly(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     community = await _fired(session, timer, ctx)
     if community is None:
@@ -188,8 +191,10 @@ async def daily_text(session: AsyncSession, community: Community, now: datetime,
     for c in overdue:
         by_owner.setdefault(c.owner_id, []).append(c)
     owner_ids = [k for k in by_owner if k is not None]
-    names = dict((await session.execute(
-        select(Person.id, Person.name).where(Person.id.in_(owner_ids)))).all()) if owner_ids else {}
+    names: dict[int, str] = {}
+    if owner_ids:
+        names = dict((await session.execute(
+            select(Person.id, Person.name).where(Person.id.in_(owner_ids)))).all())
     order = sorted(by_owner, key=lambda k: (k is None, -len(by_owner[k]), names.get(k, "")))
     lines = [T.DAILY_TITLE.format(community=escape(community.name),
                                   day=now.astimezone(tz).date(), n=len(overdue))]
@@ -206,7 +211,6 @@ async def daily_text(session: AsyncSession, community: Community, now: datetime,
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n……"
 
 
-@timers.handles("report.daily")
 async def fire_daily(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
     community = await _fired(session, timer, ctx)
     if community is None:

@@ -336,7 +336,7 @@ async def overdue_now(session: AsyncSession, community_id: int, now: datetime
         .order_by(Case.opened_at, Case.id)
     )
     out = []
-    for cid, number, owner, cat, opened, adue, rdue, status in rows:
+    for cid, number, owner, cat, opened, adue, rdue, _status in rows:
         if rdue is not None and rdue < now:
             stage, due = "resolve", rdue
         else:

@@ -52,7 +52,8 @@ EXPORT_FILENAME = "台账_{community}_{first:%Y%m%d}-{last:%Y%m%d}.{ext}"
 
 WEEKLY_TITLE = "📅 {community} 上周工作小结｜{period}"
 WEEKLY_GRIDS = "各网格：\n{lines}"
-WEEKLY_GRID_LINE = "· {grid}：新增 {opened}，响应率 {response}，解决率 {resolve}，满意率 {satisfaction}"
+WEEKLY_GRID_LINE = ("· {grid}：新增 {opened}，响应率 {response}，解决率 {resolve}，"
+                    "满意率 {satisfaction}")
 WEEKLY_OVERDUE_NOW = "当前仍超时工单 {n} 件，明早的晾晒清单会列出明细。"
 
 MONTHLY_TITLE = "📣 {community} {period} 社情发布会"
@@ -87,7 +88,8 @@ LEDGER_COLUMNS = (
     "类别（自动）", "类别（更正）", "紧急程度", "类型", "反映人", "负责人", "吹哨部门", "状态",
     "评价", "关闭原因", "重开次数", "“我也是”户数", "内容", "办理说明",
 )
-STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "已办结", "closed": "已关闭"}
+# the case statuses as every other screen names them (bot/cases/texts.py)
+STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价", "closed": "已办结"}
 RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复合并",
                 "project": "转为项目"}

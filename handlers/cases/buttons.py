@@ -1,5 +1,6 @@
-"""Inline buttons of the case loop. Every press re-checks state and rights in the
-service and is always answered, also when refused."""
+"""Inline buttons of the case loop, one handler per action, and the private note that
+some of them ask for. Every press is re-checked in the domain; a refusal propagates to
+handlers.errors, which answers it (the update's transaction rolled back)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,200 +10,155 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import outbox
-from bot.context import AppContext
-from bot.db.models import Case, Person
-from bot.cases import access
-from bot.cases import query as query_svc
-from bot.cases import render as R
 from bot import cases
-from bot.org import service as org
-from bot.cases.workflow import check
+from bot.cases import Act, CaseBtn, CasePick, CaseRate, WhistleAck
 from bot.cases import texts as T
-from bot import texts as TC
-from handlers.cases.callbacks import Act, CaseBtn, CasePick, CaseRate, WhistleAck
-from handlers.cases.flow import PRIVATE, CaseInput, photo_of, refuse, text_of
+from bot.context import AppContext
+from bot.db.models import Person
+from handlers.cases.flow import PRIVATE, CaseInput, photo_of, pressed_on, text_of
+from handlers.filters import On
 
 
-async def _refresh_markup(session: AsyncSession, query: CallbackQuery, case: Case,
+async def _wait_for_note(state: FSMContext, step: int, case_id: int) -> None:
+    await state.set_state(CaseInput.waiting)
+    await state.set_data({"act": step, "case": case_id})
+
+
+async def accept(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
+                 ctx: AppContext, now: datetime) -> None:
+    case = await cases.accept(session, ctx, cb.c, person, now)
+    await query.answer(T.ACCEPTED_OK.format(number=case.number))
+    if message := pressed_on(query):
+        await cases.refresh_buttons(session, ctx, case, person, message.chat.id,
+                                    message.message_id, now)
+
+
+async def plus_one(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
+                   ctx: AppContext, now: datetime) -> None:
+    case = await cases.plus_one(session, ctx, cb.c, person, now)
+    await query.answer(T.PLUS_DONE.format(n=cases.households(case)))
+
+
+async def escalate(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
+                   ctx: AppContext, now: datetime) -> None:
+    """上报: first a confirmation (pick_escalate)."""
+    await cases.offer_escalate(session, ctx, cb.c, person, now)
+    await query.answer()
+
+
+async def pick_escalate(query: CallbackQuery, cb: CasePick, session: AsyncSession,
+                        person: Person, ctx: AppContext, now: datetime) -> None:
+    await query.answer(await cases.pick_escalate(session, ctx, cb.c, person, cb.t, now))
+
+
+async def ask_note(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
+                   ctx: AppContext, now: datetime, state: FSMContext) -> None:
+    """处理中 / 已解决: the note comes as the next private message (note_input)."""
+    case = await cases.ask_note(session, ctx, cb.c, person, cb.a, now)
+    await _wait_for_note(state, cb.a, case.id)
+    await query.answer()
+
+
+async def offer_workers(query: CallbackQuery, cb: CaseBtn, session: AsyncSession,
+                        person: Person, ctx: AppContext, now: datetime) -> None:
+    await cases.offer_workers(session, ctx, cb.c, person, now, reassign=cb.a == Act.REASSIGN)
+    await query.answer()
+
+
+async def offer_departments(query: CallbackQuery, cb: CaseBtn, session: AsyncSession,
+                            person: Person, ctx: AppContext, now: datetime) -> None:
+    await cases.offer_departments(session, ctx, cb.c, person, now)
+    await query.answer()
+
+
+async def offer_categories(query: CallbackQuery, cb: CaseBtn, session: AsyncSession,
+                           person: Person, ctx: AppContext, now: datetime) -> None:
+    await cases.offer_categories(session, ctx, cb.c, person, now)
+    await query.answer()
+
+
+async def to_project(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
+                     ctx: AppContext, now: datetime) -> None:
+    project = await cases.to_project(session, ctx, cb.c, person, now)
+    await query.answer(T.PROJECT_OK.format(id=project.id), show_alert=True)
+
+
+async def detail(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
+                 ctx: AppContext, now: datetime) -> None:
+    await cases.show_detail(session, ctx, cb.c, person, now)
+    await query.answer()
+
+
+async def pick_worker(query: CallbackQuery, cb: CasePick, session: AsyncSession,
+                      person: Person, ctx: AppContext, now: datetime) -> None:
+    await query.answer(await cases.pick_worker(session, ctx, cb.c, person, cb.t, now,
+                                               reassign=cb.a == Act.REASSIGN))
+
+
+async def pick_department(query: CallbackQuery, cb: CasePick, session: AsyncSession,
                           person: Person, ctx: AppContext, now: datetime) -> None:
-    """Swap the pressed message's buttons for the ones of the case's new state."""
-    message = query.message
-    if not isinstance(message, Message):
-        return
-    rights = await access.rights(session, person, case, ctx.settings.admin_ids)
-    kb = R.staff_keyboard(case, organizer=rights.organizer)
-    await outbox.enqueue(session, message.chat.id, "editMessageReplyMarkup", now=now,
-                         ref=f"case:{case.id}", message_id=message.message_id,
-                         reply_markup=outbox.markup(kb) if kb else {"inline_keyboard": []})
+    await query.answer(await cases.pick_department(session, ctx, cb.c, person, cb.t, now))
 
 
-async def _say(session: AsyncSession, person: Person, text: str, now: datetime,
-               kb: object | None = None) -> None:
-    if person.tg_id is None:
-        return
-    extra = {"reply_markup": outbox.markup(kb)} if kb is not None else {}
-    await outbox.enqueue(session, person.tg_id, now=now, text=text, parse_mode=None, **extra)
+async def pick_category(query: CallbackQuery, cb: CasePick, session: AsyncSession,
+                        person: Person, ctx: AppContext, now: datetime) -> None:
+    await query.answer(await cases.pick_category(session, ctx, cb.c, person, cb.t, now))
+
+
+async def rate(query: CallbackQuery, cb: CaseRate, session: AsyncSession, person: Person,
+               ctx: AppContext, now: datetime, state: FSMContext) -> None:
+    """满意 / 基本满意 close the case; 不满意 reopens it and, in private, asks why."""
+    case = await cases.rate(session, ctx, cb.c, cb.r, cb.v, person, now)
+    message = pressed_on(query)
+    private = message is not None and message.chat.type == "private"
+    if case.status == "accepted" and not private:
+        await query.answer(T.REOPENED_IN_GROUP, show_alert=True)
+    else:
+        await query.answer(T.RATED_THANKS.format(rating=cases.rating_text(cb.v)))
+    if case.status == "accepted" and private:
+        await _wait_for_note(state, cases.REASON, case.id)
+        await cases.say(session, person, T.ASK_UNSAT_REASON, now)
+    if message is not None:
+        await cases.set_buttons(session, case, message.chat.id, message.message_id, None, now)
+
+
+async def ack(query: CallbackQuery, cb: WhistleAck, session: AsyncSession, person: Person,
+              ctx: AppContext, now: datetime) -> None:
+    await cases.ack_whistle(session, ctx, cb.w, person, now)
+    await query.answer(T.ACKED_OK)
+
+
+async def note_input(message: Message, session: AsyncSession, person: Person,
+                     ctx: AppContext, now: datetime, state: FSMContext) -> None:
+    """The note a button asked for. Any answer ends the step, except input to fix
+    (empty, too long, a photo missing), after which the step waits again."""
+    data = await state.get_data()
+    step, case_id = int(data.get("act", -1)), int(data.get("case", 0))
+    await state.clear()
+    noted = await cases.take_note(session, ctx, step, case_id, person, text_of(message).strip(),
+                                  photo_of(message), now)
+    if not noted.done:
+        await _wait_for_note(state, step, case_id)
+    await message.answer(noted.text, parse_mode=None)
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
-
-    @router.callback_query(CaseBtn.filter())
-    async def button(query: CallbackQuery, callback_data: CaseBtn, session: AsyncSession,
-                     person: Person, ctx: AppContext, now: datetime, state: FSMContext) -> None:
-        act, cid = callback_data.a, callback_data.c
-        try:
-            if act == Act.ACCEPT:
-                case = await cases.accept(session, ctx, cid, person, now)
-                await query.answer(T.ACCEPTED_OK.format(number=case.number))
-                await _refresh_markup(session, query, case, person, ctx, now)
-            elif act == Act.PLUS:
-                case = await cases.plus_one(session, ctx, cid, person, now)
-                await query.answer(T.PLUS_DONE.format(n=R.households(case)))
-            elif act == Act.ESCALATE:
-                case = await cases.escalate_by(session, ctx, cid, person, now)
-                await query.answer(T.ESCALATED_OK.format(level=T.LEVEL[case.level]))
-            elif act in (Act.PROGRESS, Act.RESOLVE):
-                case = await check(session, ctx, cid, person, "handle")
-                await state.set_state(CaseInput.waiting)
-                await state.set_data({"act": int(act), "case": case.id})
-                await query.answer()
-                await _say(session, person,
-                           T.ASK_PROGRESS if act == Act.PROGRESS else T.ASK_RESOLVE, now)
-            elif act in (Act.TRANSFER, Act.REASSIGN):
-                organizing = act == Act.REASSIGN
-                case = await check(session, ctx, cid, person,
-                                   "organize" if organizing else "transfer")
-                workers = [w for w in await org.grid_workers(session, case.grid_id or 0)
-                           if w.id not in (case.owner_id, case.assignee_id)]
-                await query.answer()
-                if not workers:
-                    await _say(session, person, T.NO_OTHER_WORKER, now)
-                    return
-                await _say(session, person,
-                           T.CHOOSE_REASSIGN if organizing else T.CHOOSE_WORKER, now,
-                           R.pick_keyboard(case, act, [(w.id, R.name_of(w)) for w in workers]))
-            elif act == Act.WHISTLE:
-                case = await check(session, ctx, cid, person, "handle")
-                depts = await access.departments_of(session, case.community_id)
-                await query.answer()
-                await _say(session, person, T.CHOOSE_DEPT if depts else T.NO_DEPT, now,
-                           R.pick_keyboard(case, act, [(d.id, d.name) for d in depts])
-                           if depts else None)
-            elif act == Act.RECLASSIFY:
-                case = await check(session, ctx, cid, person, "organize")
-                await query.answer()
-                await _say(session, person, T.CHOOSE_CATEGORY, now,
-                           R.pick_keyboard(case, act, R.category_choices()))
-            elif act == Act.PROJECT:
-                project = await cases.to_project(session, ctx, cid, person, now)
-                await query.answer(T.PROJECT_OK.format(id=project.id), show_alert=True)
-            elif act == Act.DETAIL:
-                case = await cases.load(session, cid)
-                if case is None:
-                    await refuse(query, TC.BUTTON_UNKNOWN)
-                    return
-                shown = await query_svc.view(session, case, person, ctx.settings.admin_ids,
-                                             now, ctx.tz)
-                await query.answer()
-                await _say(session, person, shown.text, now, shown.keyboard)
-            else:
-                await refuse(query, TC.BUTTON_UNKNOWN)
-        except cases.CaseRefused as exc:
-            await refuse(query, str(exc))
-
-    @router.callback_query(CasePick.filter())
-    async def pick(query: CallbackQuery, callback_data: CasePick, session: AsyncSession,
-                   person: Person, ctx: AppContext, now: datetime) -> None:
-        act, cid, target = callback_data.a, callback_data.c, callback_data.t
-        try:
-            if act in (Act.TRANSFER, Act.REASSIGN):
-                case = await cases.transfer(session, ctx, cid, person, target, now,
-                                            by_organizer=act == Act.REASSIGN)
-                name = R.name_of(await session.get(Person, case.assignee_id))
-                await query.answer((T.REASSIGNED_OK if act == Act.REASSIGN
-                                    else T.TRANSFERRED_OK).format(name=name))
-            elif act == Act.WHISTLE:
-                row = await cases.whistle(session, ctx, cid, person, target, now)
-                from bot.db.models import Department
-
-                dept = await session.get(Department, row.department_id)
-                await query.answer(T.WHISTLED_OK.format(dept=dept.name if dept else ""))
-            elif act == Act.RECLASSIFY:
-                category = R.category_by_index(target)
-                if category is None:
-                    await refuse(query, TC.BUTTON_UNKNOWN)
-                    return
-                await cases.reclassify(session, ctx, cid, person, category, now)
-                await query.answer(T.RECLASSIFIED_OK.format(category=R.category_choices()[target][1]))
-            else:
-                await refuse(query, TC.BUTTON_UNKNOWN)
-        except cases.CaseRefused as exc:
-            await refuse(query, str(exc))
-
-    @router.callback_query(CaseRate.filter())
-    async def rate(query: CallbackQuery, callback_data: CaseRate, session: AsyncSession,
-                   person: Person, ctx: AppContext, now: datetime, state: FSMContext) -> None:
-        try:
-            case = await cases.rate(session, ctx, callback_data.c, callback_data.r,
-                                    callback_data.v, person, now)
-        except cases.CaseRefused as exc:
-            await refuse(query, str(exc))
-            return
-        label = R.rating_label(R.RATINGS[callback_data.v - 1])
-        private = isinstance(query.message, Message) and query.message.chat.type == "private"
-        if case.status != "accepted":
-            await query.answer(T.RATED_THANKS.format(rating=label))
-        elif private:
-            await state.set_state(CaseInput.waiting)
-            await state.set_data({"act": 0, "case": case.id})
-            await query.answer(T.RATED_THANKS.format(rating=label))
-            await _say(session, person, T.ASK_UNSAT_REASON, now)
-        else:
-            await query.answer(T.REOPENED_IN_GROUP, show_alert=True)
-        if isinstance(query.message, Message):
-            await outbox.enqueue(session, query.message.chat.id, "editMessageReplyMarkup",
-                                 now=now, ref=f"case:{case.id}",
-                                 message_id=query.message.message_id,
-                                 reply_markup={"inline_keyboard": []})
-
-    @router.callback_query(WhistleAck.filter())
-    async def ack(query: CallbackQuery, callback_data: WhistleAck, session: AsyncSession,
-                  person: Person, ctx: AppContext, now: datetime) -> None:
-        try:
-            await cases.ack_whistle(session, ctx, callback_data.w, person, now)
-        except cases.CaseRefused as exc:
-            await refuse(query, str(exc))
-            return
-        await query.answer(T.ACKED_OK)
-
-    @router.message(CaseInput.waiting, PRIVATE, ~F.text.startswith("/"))
-    async def note_input(message: Message, session: AsyncSession, person: Person,
-                         ctx: AppContext, now: datetime, state: FSMContext) -> None:
-        data = await state.get_data()
-        act, cid = int(data.get("act", -1)), int(data.get("case", 0))
-        text, photo = text_of(message).strip(), photo_of(message)
-        try:
-            if act == Act.PROGRESS:
-                await cases.progress(session, ctx, cid, person, text, now)
-                reply = T.PROGRESS_SAVED
-            elif act == Act.RESOLVE:
-                note = text or (T.DEFAULT_RESOLVE_NOTE if photo else "")
-                await cases.resolve(session, ctx, cid, person, note, photo, now)
-                reply = T.RESOLVED_OK
-            else:
-                await cases.add_reason(session, ctx, cid, person, text, now)
-                reply = T.REASON_SAVED
-        except cases.CaseRefused as exc:
-            message_text = str(exc)
-            if message_text in (T.INPUT_EMPTY, T.ASK_RESOLVE_PHOTO) or "太长" in message_text:
-                await message.answer(message_text, parse_mode=None)  # keep waiting
-                return
-            await state.clear()
-            await message.answer(message_text, parse_mode=None)
-            return
-        await state.clear()
-        await message.answer(reply, parse_mode=None)
-
+    press = router.callback_query.register
+    press(accept, On(CaseBtn, a=Act.ACCEPT))
+    press(plus_one, On(CaseBtn, a=Act.PLUS))
+    press(escalate, On(CaseBtn, a=Act.ESCALATE))
+    press(ask_note, On(CaseBtn, a=(Act.PROGRESS, Act.RESOLVE)))
+    press(offer_workers, On(CaseBtn, a=(Act.TRANSFER, Act.REASSIGN)))
+    press(offer_departments, On(CaseBtn, a=Act.WHISTLE))
+    press(offer_categories, On(CaseBtn, a=Act.RECLASSIFY))
+    press(to_project, On(CaseBtn, a=Act.PROJECT))
+    press(detail, On(CaseBtn, a=Act.DETAIL))
+    press(pick_worker, On(CasePick, a=(Act.TRANSFER, Act.REASSIGN)))
+    press(pick_department, On(CasePick, a=Act.WHISTLE))
+    press(pick_category, On(CasePick, a=Act.RECLASSIFY))
+    press(pick_escalate, On(CasePick, a=Act.ESCALATE))
+    press(rate, On(CaseRate))
+    press(ack, On(WhistleAck))
+    router.message.register(note_input, CaseInput.waiting, PRIVATE, ~F.text.startswith("/"))
     return router

@@ -1,11 +1,11 @@
-"""Shared bits of the case handlers: FSM states, message parsing, safe answers."""
+"""Shared bits of the case handlers: chat filters, FSM states, reading a message."""
 from __future__ import annotations
 
 from aiogram import F
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.cases.intake import Photo
+from bot import cases
 
 GROUPS = F.chat.type.in_({"group", "supergroup"})
 PRIVATE = F.chat.type == "private"
@@ -22,7 +22,7 @@ class ReportFlow(StatesGroup):
     grid = State()
 
 
-def photo_of(message: Message) -> Photo | None:
+def photo_of(message: Message) -> cases.Photo | None:
     if not message.photo:
         return None
     biggest = message.photo[-1]
@@ -33,5 +33,25 @@ def text_of(message: Message) -> str:
     return message.text or message.caption or ""
 
 
-async def refuse(query: CallbackQuery, text: str) -> None:
-    await query.answer(text, show_alert=True)
+def media_of(message: Message) -> str | None:
+    return next((kind for kind in ("photo", "voice", "document", "video")
+                 if getattr(message, kind, None)), None)
+
+
+def source_of(message: Message) -> cases.Source:
+    photo = photo_of(message)
+    return cases.Source(chat_id=message.chat.id, message_id=message.message_id,
+                        text=text_of(message), photos=[photo] if photo else [],
+                        media_group_id=message.media_group_id, media=media_of(message))
+
+
+def author_of(message: Message) -> cases.Author | None:
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    return cases.Author(tg_id=user.id, username=user.username, name=user.full_name)
+
+
+def pressed_on(query: CallbackQuery) -> Message | None:
+    """The message whose button was pressed, if Telegram still lets us see it."""
+    return query.message if isinstance(query.message, Message) else None

@@ -43,6 +43,8 @@ async def get_updates(call: Call, p: Any) -> list[dict[str, Any]]:
             raise conflict(WEBHOOK_ACTIVE)
         if bot.updates:
             return bot.updates[:limit]
+        if bot.closing:
+            return []
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return []

@@ -4,8 +4,10 @@ from bot.db.models.infra import InboxUpdate, OutboxMessage, Timer
 from bot.db.models.org import Building, Community, Department, GroupChat, Grid, Person, Role
 from bot.db.models import projects
 from bot.db.models import polls  # noqa: F401  (their tables)
+from bot.db.models.privacy import ExportAudit
 
 __all__ = [
     "Building", "Case", "CaseEvent", "CasePhoto", "CaseVoice", "Community", "Department",
+    "ExportAudit",
     "GroupChat", "Grid", "InboxUpdate", "OutboxMessage", "Person", "Role", "Timer", "Whistle",
 ]

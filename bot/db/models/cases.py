@@ -68,6 +68,10 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     accept_due: Mapped[datetime | None]
     resolve_due: Mapped[datetime | None]
+    # accept_due / resolve_due are the SLA deadlines: once missed they never move (the
+    # figures count them). The deadline the current level is chasing after a miss
+    # (escalation, a transfer, a reopen) is next_due (bot.cases.sla.current_due).
+    next_due: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(20))  # rated|unrated|duplicate|...
     rating: Mapped[str | None] = mapped_column(String(12))  # satisfied|basic|unsatisfied
     rated_at: Mapped[datetime | None]

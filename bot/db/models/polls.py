@@ -25,7 +25,9 @@ class Poll(Base):
     kind: Mapped[str] = mapped_column(String(10), default="native")  # native | buttons
     preset: Mapped[str | None] = mapped_column(String(20))  # evaluation preset name
     multiple: Mapped[bool] = mapped_column(default=False)
-    anonymous: Mapped[bool] = mapped_column(default=False)  # results shown as totals only
+    # Anonymous (the default): nobody, staff included, sees who voted what; results and
+    # exports are totals only. Native anonymous polls are counted from Telegram's totals.
+    anonymous: Mapped[bool] = mapped_column(default=True)
     eligibility: Mapped[str] = mapped_column(String(10), default="anyone")
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     opens_at: Mapped[datetime]
@@ -80,6 +82,9 @@ class PollDelivery(Base):
     message_id: Mapped[int | None]
     tg_poll_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     stopped: Mapped[bool] = mapped_column(default=False)
+    # An anonymous native poll: Telegram's latest totals (votes per option, voters).
+    counts: Mapped[list[Any] | None]
+    voters: Mapped[int | None]
 
 
 class PollVote(Base):

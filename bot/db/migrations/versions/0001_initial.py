@@ -177,6 +177,7 @@ def upgrade() -> None:
     sa.Column('closed_at', bot.db.base.UTCDateTime(), nullable=True),
     sa.Column('accept_due', bot.db.base.UTCDateTime(), nullable=True),
     sa.Column('resolve_due', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('next_due', bot.db.base.UTCDateTime(), nullable=True),
     sa.Column('close_reason', sa.String(length=20), nullable=True),
     sa.Column('rating', sa.String(length=12), nullable=True),
     sa.Column('rated_at', bot.db.base.UTCDateTime(), nullable=True),
@@ -210,6 +211,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_accept_due', ['status', 'accept_due'], unique=False)
+
+    op.create_table('export_audit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('who', sa.String(length=100), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('what', sa.String(length=20), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('fmt', sa.String(length=10), nullable=False),
+    sa.Column('masked', sa.Boolean(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_export_audit_person_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_audit'))
+    )
+    with op.batch_alter_table('export_audit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_export_audit_person_id'), ['person_id'], unique=False)
 
     op.create_table('opinion_members',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,6 +342,8 @@ def upgrade() -> None:
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('tg_poll_id', sa.String(length=64), nullable=True),
     sa.Column('stopped', sa.Boolean(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=True),
+    sa.Column('voters', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['poll_id'], ['opinion_polls.id'], name=op.f('fk_opinion_deliveries_poll_id_opinion_polls'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_deliveries')),
     sa.UniqueConstraint('poll_id', 'chat_id', name=op.f('uq_opinion_deliveries_poll_id_chat_id')),
@@ -574,6 +593,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_opinion_members_chat_id'))
 
     op.drop_table('opinion_members')
+    with op.batch_alter_table('export_audit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_export_audit_person_id'))
+
+    op.drop_table('export_audit')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_accept_due')
         batch_op.drop_index(batch_op.f('ix_cases_status'))

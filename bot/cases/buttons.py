@@ -1,9 +1,11 @@
-"""Callback data of the case loop: short prefixes, integer fields only (64 bytes)."""
+"""Callback data of the case loop: short prefixes, integer fields only (64 bytes).
+Domain code queues keyboards with these; the chat side matches them with its `On` filter."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
-from aiogram.filters.callback_data import CallbackData
+from bot.ui import Callback
 
 
 class Act(IntEnum):
@@ -20,12 +22,14 @@ class Act(IntEnum):
     PROJECT = 11  # 转为项目: a suggestion becomes a community project
 
 
-class CaseBtn(CallbackData, prefix="cs"):
+@dataclass(frozen=True)
+class CaseBtn(Callback, prefix="cs"):
     a: Act
     c: int  # case id
 
 
-class CasePick(CallbackData, prefix="cp"):
+@dataclass(frozen=True)
+class CasePick(Callback, prefix="cp"):
     """A choice after TRANSFER / REASSIGN (t = person id), WHISTLE (t = department
     id) or RECLASSIFY (t = index in bot.taxonomy.CATEGORIES)."""
 
@@ -34,17 +38,20 @@ class CasePick(CallbackData, prefix="cp"):
     t: int
 
 
-class CaseRate(CallbackData, prefix="cr"):
+@dataclass(frozen=True)
+class CaseRate(Callback, prefix="cr"):
     c: int
     r: int  # resolution round (Case.reopened_count): a rating is once per resolution
     v: int  # 1 satisfied, 2 basic, 3 unsatisfied
 
 
-class WhistleAck(CallbackData, prefix="wa"):
+@dataclass(frozen=True)
+class WhistleAck(Callback, prefix="wa"):
     w: int
 
 
-class CaseList(CallbackData, prefix="cl"):
+@dataclass(frozen=True)
+class CaseList(Callback, prefix="cl"):
     p: int  # page
     s: int  # status index + 1 (0 any)
     g: int  # grid id (0 any)
@@ -52,5 +59,6 @@ class CaseList(CallbackData, prefix="cl"):
     f: int  # flags: 1 overdue, 2 urgent
 
 
-class ReportGrid(CallbackData, prefix="rg"):
+@dataclass(frozen=True)
+class ReportGrid(Callback, prefix="rg"):
     g: int

@@ -1,12 +1,16 @@
-"""Callback data of scheduled polls: short prefixes, integer fields only (64 bytes)."""
+"""Callback data of poll buttons (bot.ui): short prefixes, integer fields only (64 bytes).
+The wire format is `prefix:field:field`, unchanged from the classes it replaced."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
-from aiogram.filters.callback_data import CallbackData
+from bot.taxonomy import CATEGORIES
+from bot.ui import Callback
 
 
-class OpVote(CallbackData, prefix="ov"):
+@dataclass(frozen=True)
+class VoteButton(Callback, prefix="ov"):
     """An inline-button ballot: poll id and option position."""
 
     p: int
@@ -32,24 +36,27 @@ class Dlg(IntEnum):
     CONFIRM = 14
     EDIT = 15
     CANCEL = 16
-    FIELD = 17  # v = index into opinion_spec.FIELDS
+    FIELD = 17  # v = index into bot.polls.spec.FIELDS
 
 
-class OpDlg(CallbackData, prefix="od"):
+@dataclass(frozen=True)
+class DialogButton(Callback, prefix="od"):
     a: Dlg
     v: int = 0
 
 
-class OpAct(IntEnum):
+class ListAct(IntEnum):
     CANCEL = 1
     EDIT = 2
     RESULTS = 3
 
 
-class OpList(CallbackData, prefix="ol"):
-    a: OpAct
+@dataclass(frozen=True)
+class ListButton(Callback, prefix="ol"):
+    a: ListAct
     p: int  # poll id
 
 
 PRESET_NAMES = ("satisfaction", "score", "agree")
 ELIGIBILITY = ("anyone", "residents", "household")
+CATEGORY_SLUGS = tuple(CATEGORIES)  # Dlg.CATEGORY's v is an index into this
