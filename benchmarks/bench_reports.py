@@ -30,13 +30,15 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bot.db.models import Case, Community  # noqa: E402
-from bot.db.session import create_engine, create_session_factory  # noqa: E402
-from bot.reports import ledger
-from bot.reports import stats  # noqa: E402
-from bot.reports.render import stats_message  # noqa: E402
+from bot.db.models import Case, Community
+from bot.db.session import create_engine, create_session_factory
+from bot.reports import (
+    ledger,
+    stats,
+)
+from bot.reports.render import stats_message
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

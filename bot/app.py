@@ -14,9 +14,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.fsm.storage.base import BaseStorage
@@ -29,15 +26,20 @@ from bot.config import TOKEN_HELP, Settings, TokenError
 from bot.context import AppContext
 from bot.db import migrate
 from bot.db.session import create_engine, create_session_factory, transaction
+from bot.delivery import lease
 from bot.delivery.inbox import Inbox
+from bot.delivery.resilience import AUTH, Backoff, classify
 from bot.delivery.sender import Sender
+from bot.privacy.retention import ensure_retention_timer
 from bot.reports.service import ensure_report_timers
 from handlers import build_root_router, commands
-from handlers.middlewares import DbSessionMiddleware
+from handlers.middlewares import AnswersAfterCommit, DbSessionMiddleware
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
+POLL_LEASE = 60.0  # > POLL_TIMEOUT + request slack: a live poller always renews in time
+POLL_RETRY_BASE = 1.0  # seconds before the first retry of a failed getUpdates
 
 
 def build_bot(settings: Settings, token: str) -> Bot:
@@ -79,6 +81,10 @@ class App:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _sender_task: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    instance: str = field(default_factory=lease.instance_id)
+    poll_timeout: int = POLL_TIMEOUT
+    poll_lease: float = POLL_LEASE  # seconds; renewed every third of it while polling
+    _standby_logged: bool = False
 
     @classmethod
     async def create(cls, settings: Settings, token: str, clock: Clock | None = None,
@@ -90,18 +96,34 @@ class App:
                          clock=clock or Clock())
         ctx.classifier = classifier or await asyncio.to_thread(load_classifier, settings)
         bot = build_bot(settings, token)
+        bot.session.middleware(AnswersAfterCommit())  # callback answers after the commit
         ctx.bot = bot
         dp = build_dispatcher(ctx)
         return cls(ctx, bot, dp, Inbox(ctx, dp, bot), Sender(ctx, bot), build_scheduler(ctx))
 
     async def start(self) -> None:
-        """Background parts: inbox worker (resumes unfinished updates), sender, scheduler."""
-        await commands.publish(self.ctx, self.bot)
+        """Background parts: inbox worker (resumes unfinished updates), sender, scheduler.
+        Publishing the command menus is best effort: retried in the background."""
+        self._tasks.append(asyncio.create_task(self._publish_commands(), name="commands"))
         async with transaction(self.ctx.pool) as session:
             await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
+            await ensure_retention_timer(session, self.ctx.clock.now(), self.ctx.tz)
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
         self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"), self._sender_task]
         self.scheduler.start()
+
+    async def _publish_commands(self) -> None:
+        backoff = Backoff("setMyCommands", log)
+        while not self._stop.is_set():
+            try:
+                await commands.publish(self.ctx, self.bot)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._sleep(backoff.failed(exc))
+                continue
+            backoff.ok()
+            return
 
     async def stop(self) -> None:
         """Finish in-flight updates, stop the scheduler, flush the outbox, close all."""
@@ -122,32 +144,61 @@ class App:
         await engine.dispose()
 
     async def poll(self) -> None:
-        """Long polling that stores each batch before confirming it (offset)."""
+        """Long polling that stores each batch before confirming it (offset).
+
+        Never dies of the network: any failure (network, 5xx, an HTML page from a
+        proxy, 409 Conflict, the database) is retried with backoff, logged once per
+        state change. Among replicas one polls (the "poller" lease); the others wait
+        and take over when it stops (at once) or dies (when its lease lapses)."""
         offset: int | None = None
         allowed = self.dp.resolve_used_update_types()
-        backoff = 1.0
+        backoff = Backoff("getUpdates", log, base=POLL_RETRY_BASE)
         webhook_cleared = False
-        while not self._stop.is_set():
-            try:
-                if not webhook_cleared:
-                    await self.bot.delete_webhook(drop_pending_updates=False)
-                    webhook_cleared = True
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed,
-                    request_timeout=POLL_TIMEOUT + 10,
-                )
-            except TelegramRetryAfter as exc:
-                await asyncio.sleep(exc.retry_after)
-                continue
-            except (TelegramNetworkError, TelegramServerError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 60)
-                continue
-            backoff = 1.0
-            if updates:
-                await self.inbox.store([dump_update(u) for u in updates])
-                offset = updates[-1].update_id + 1
+        holding = False
+        renewed = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while not self._stop.is_set():
+                try:
+                    if not holding or loop.time() - renewed > self.poll_lease / 3:
+                        holding = await lease.acquire(self.ctx.pool, "poller", self.instance,
+                                                      self.poll_lease)
+                        if not holding:
+                            if self._standby_logged is False:
+                                log.info("another replica is polling; standing by")
+                                self._standby_logged = True
+                            await self._sleep(min(2.0, self.poll_lease / 3))
+                            continue
+                        renewed = loop.time()
+                        if self._standby_logged:
+                            log.info("took over long polling")
+                            self._standby_logged = False
+                            webhook_cleared = False
+                    if not webhook_cleared:
+                        await self.bot.delete_webhook(drop_pending_updates=False)
+                        webhook_cleared = True
+                    updates = await self.bot.get_updates(
+                        offset=offset, timeout=self.poll_timeout, allowed_updates=allowed,
+                        request_timeout=self.poll_timeout + 10,
+                    )
+                    if updates:
+                        await self.inbox.store([dump_update(u) for u in updates])
+                        offset = updates[-1].update_id + 1
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    await self._sleep(backoff.failed(exc))
+                    continue
+                backoff.ok()
+        finally:
+            if holding:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(lease.release(self.ctx.pool, "poller", self.instance))
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when the app stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
 
     def webhook_app(self) -> web.Application:
         settings = self.ctx.settings
@@ -200,16 +251,16 @@ def dump_update(update: Any) -> dict[str, Any]:
 async def check_token_with_telegram(bot: Bot) -> None:
     """Ask Telegram who we are before starting: a rejected token is a clear error, an
     unreachable server is retried (an old laptop's network may come up late)."""
-    backoff = 2.0
+    backoff = Backoff("the Bot API (getMe)", log, base=2.0)
     while True:
         try:
             me = await bot.me()
         except TelegramUnauthorizedError as exc:
             raise TokenError(TOKEN_HELP.format(problem="rejected by Telegram / 被拒绝")) from exc
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            log.warning("cannot reach the Bot API (%s); retrying in %.0fs", exc, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 60)
+        except Exception as exc:
+            if classify(exc) == AUTH:
+                raise
+            await asyncio.sleep(backoff.failed(exc))
             continue
         log.info("running as @%s", me.username)
         return

@@ -243,10 +243,12 @@ def nlp_suggest() -> int:
 
 def _add_feature_commands() -> None:
     from bot.polls.cli import polls
+    from bot.privacy.cli import mask_command
     from bot.reports.cli import export
 
     cli.add_command(export)
     cli.add_command(polls)
+    cli.add_command(mask_command)
 
 
 _add_feature_commands()

@@ -13,11 +13,11 @@ from typing import Any, TextIO
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db.session import transaction
+from bot.org.orgfile import import_file
 from demo.scenes import SCENES
+from demo.world import World
 from sandbox import SandboxServer, SandboxUser
 from sandbox.state import Chat, Message
-from bot.org.orgfile import import_file
-from demo.world import World
 
 # Monday 2026-11-23 08:30 in Shanghai.
 DEMO_START = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)

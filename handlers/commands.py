@@ -18,9 +18,10 @@ from bot.context import AppContext
 log = logging.getLogger(__name__)
 
 PRIVATE = [("start", "开始使用"), ("help", "我能做什么"), ("report", "私聊报事"),
-           ("case", "查看工单进度"), ("projects", "社区项目"), ("whoami", "我的身份")]
+           ("case", "查看工单进度"), ("projects", "社区项目"), ("whoami", "我的身份"),
+           ("privacy", "隐私说明"), ("mydata", "我的数据"), ("forget", "删除我的数据")]
 GROUP = [("help", "使用说明"), ("case", "查看工单"), ("projects", "社区项目"),
-         ("bind", "绑定网格（工作人员）")]
+         ("bind", "绑定网格（工作人员）"), ("privacy", "隐私说明")]
 WORKER = [("mycases", "我负责的工单")]
 ORGANIZER = [("cases", "工单列表"), ("note", "工单公开说明"), ("dup", "合并重复工单"),
              ("stats", "统计数据"), ("export", "导出台账"), ("poll_new", "发起投票"),

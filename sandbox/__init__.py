@@ -10,13 +10,13 @@ See docs/sandbox.md.
 from .client import CallbackHandle, SandboxUser, tiny_png
 from .dispatch import RequestRecord
 from .errors import ApiError
-from .faults import DROP, Fault, FloodLimits
+from .faults import DROP, HTML, Fault, FloodLimits
 from .server import DEFAULT_TOKEN, SandboxServer
 from .state import Chat, Message, Poll, User
 from .webhook import Delivery
 
 __all__ = [
-    "DEFAULT_TOKEN", "DROP", "ApiError", "CallbackHandle", "Chat", "Delivery", "Fault",
+    "DEFAULT_TOKEN", "DROP", "HTML", "ApiError", "CallbackHandle", "Chat", "Delivery", "Fault",
     "FloodLimits", "Message", "Poll", "RequestRecord", "SandboxServer", "SandboxUser", "User",
     "tiny_png",
 ]  # fmt: skip

@@ -145,6 +145,15 @@ class ScenarioMixin:
             change_status(self.world, chat, self.bot.user, status, actor=owner.user)
         return chat
 
+    def migrate_group(self, chat: Chat) -> Chat:
+        """The group is upgraded to a supergroup: a new chat id with the same members;
+        every call naming the old id answers 400 with ``migrate_to_chat_id``."""
+        new = Chat(id=self.world.new_group_id(True), type="supergroup", title=chat.title,
+                   username=chat.username, members=dict(chat.members))
+        self.world.chats[new.id] = new
+        self.world.migrated[chat.id] = new.id
+        return new
+
     def join(self, user: SandboxUser, chat: Chat) -> None:
         change_status(self.world, chat, user.user, "member", actor=user.user)
 

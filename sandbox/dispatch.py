@@ -3,13 +3,14 @@ injection, validation, flood control, execution and request recording."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import METHOD_NOT_FOUND, UNAUTHORIZED, ApiError, bad_request
-from .faults import DROP, FaultInjector, FloodControl
+from .faults import DROP, HTML, FaultInjector, FloodControl
 from .files import Upload
 from .methods import HANDLERS, Call
 from .methods.common import SENDING_METHODS
@@ -19,6 +20,7 @@ from .validation import find_method, validate_call
 log = logging.getLogger("sandbox")
 
 DROPPED = object()  # answer: close the connection without a response
+HTML_PAGE = object()  # answer: 502 with an HTML body (a proxy's error page)
 
 
 @dataclass
@@ -77,6 +79,9 @@ class ApiCore:
         if result is DROPPED:
             record.status, record.error = 0, "connection dropped"
             return 0, DROPPED
+        if result is HTML_PAGE:
+            record.status, record.error = 502, "html error page"
+            return 502, HTML_PAGE
         record.status = 200
         return 200, {"ok": True, "result": result}
 
@@ -93,9 +98,14 @@ class ApiCore:
         record.method = model.__api_method__
         fault = self.faults.take(record.method, raw)
         if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
             if fault.error == DROP:
                 return DROPPED
-            raise fault.to_error()
+            if fault.error == HTML:
+                return HTML_PAGE
+            if fault.error is not None:
+                raise fault.to_error()
         # a file sent directly as a multipart part is an implicit attach://<field>
         params = dict(raw)
         for key in uploads:
@@ -107,9 +117,20 @@ class ApiCore:
             log.warning("sandbox: method %s is not supported", record.method)
             self.unsupported.append(record.method)
             raise bad_request("method not supported by sandbox")
+        self._check_migrated(validated)
         if method.lower() in SENDING_METHODS:
             self._check_flood(validated)
         return await handler(Call(self.world, bot, uploads), validated)
+
+    def _check_migrated(self, validated: Any) -> None:
+        """A group upgraded to a supergroup answers 400 with migrate_to_chat_id."""
+        ref = getattr(validated, "chat_id", None)
+        if ref is None or not self.world.migrated:
+            return
+        chat = self.world.chat_by_ref(ref)
+        if chat is not None and chat.id in self.world.migrated:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           migrate_to_chat_id=self.world.migrated[chat.id])
 
     def _check_flood(self, validated: Any) -> None:
         if not self.flood.enabled:

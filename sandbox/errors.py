@@ -9,12 +9,14 @@ class ApiError(Exception):
     """An error answered as ``{"ok": false, "error_code": N, "description": ...}``."""
 
     def __init__(
-        self, code: int, description: str, *, retry_after: int | None = None
+        self, code: int, description: str, *, retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -24,6 +26,8 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from .errors import ApiError, too_many_requests
 
 DROP = "drop"  # close the connection without answering
+HTML = "html"  # answer 502 with an HTML page (a proxy in front of the Bot API), not JSON
 
 SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 504: "Gateway Timeout"}
 
@@ -20,11 +21,12 @@ class Fault:
     """An injected failure for the next ``times`` matching requests."""
 
     method: str | None  # None: any method
-    error: int | str  # HTTP code (429, 500, 502, 400, ...) or DROP
+    error: int | str | None  # HTTP code (429, 500, 502, 400, ...), DROP, HTML; None: delay only
     times: int = 1
     retry_after: int = 1
     description: str | None = None
     chat_id: int | None = None
+    delay: float = 0.0  # seconds before answering (a slow Telegram); then the error, if any
     hits: int = 0
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
 from .client import ScenarioMixin
-from .dispatch import DROPPED, ApiCore, RequestRecord
+from .dispatch import DROPPED, HTML_PAGE, ApiCore, RequestRecord
 from .errors import UNAUTHORIZED, ApiError
 from .faults import DROP, Fault, FloodLimits
 from .files import Upload
@@ -134,22 +134,25 @@ class SandboxServer(ScenarioMixin):
     def inject(
         self,
         method: str | None = None,
-        error: int | str = 500,
+        error: int | str | None = 500,
         *,
         retry_after: int = 1,
         times: int = 1,
         description: str | None = None,
         chat_id: int | None = None,
+        delay: float = 0.0,
     ) -> Fault:
         """Fail the next ``times`` calls of ``method`` (None: any method).
 
         ``error`` is an HTTP code (429 adds ``parameters.retry_after``; 500 / 502 answer
         "Internal Server Error" / "Bad Gateway"; any other code uses ``description``) or
-        ``"drop"`` to close the connection without answering.
+        ``"drop"`` to close the connection without answering, or ``"html"`` to answer 502
+        with an HTML page (a proxy's error page: the client cannot decode it). ``delay``
+        holds the answer that many seconds first; ``error=None`` with a delay: only slow.
         """
         return self.core.faults.add(
             Fault(method, error, times=times, retry_after=retry_after,
-                  description=description, chat_id=chat_id)
+                  description=description, chat_id=chat_id, delay=delay)
         )  # fmt: skip
 
     def clear_faults(self) -> None:
@@ -183,6 +186,9 @@ class SandboxServer(ScenarioMixin):
             if request.transport is not None:
                 request.transport.abort()  # the client sees the connection reset
             return web.Response(status=204)  # never written: the transport is gone
+        if body is HTML_PAGE:
+            return web.Response(status=status, content_type="text/html",
+                                text="<html><body><h1>502 Bad Gateway</h1>nginx</body></html>")
         return web.json_response(body, status=status, dumps=_dumps)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:

@@ -286,6 +286,7 @@ class World:
     def __init__(self) -> None:
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
+        self.migrated: dict[int, int] = {}  # old group id -> its supergroup's id
         self.messages: dict[tuple[int, int], Message] = {}
         self.message_counters: dict[int, int] = {}
         self.files: dict[str, StoredFile] = {}

@@ -25,15 +25,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
-from bot.db import migrate  # noqa: E402
-from bot.db.models import (  # noqa: E402
-    Building, Case, Community, Department, GroupChat, Grid, Person, Role, Whistle,
+from bot.db import migrate
+from bot.db.models import (
+    Building,
+    Case,
+    Community,
+    Department,
+    Grid,
+    GroupChat,
+    Person,
+    Role,
 )
-from bot.db.session import create_engine, is_sqlite  # noqa: E402
+from bot.db.session import create_engine, is_sqlite
 
 GRIDS, BUILDINGS, RESIDENTS, WORKERS_PER_GRID = 5, 8, 200, 2
 DEPARTMENTS = ("物业", "城管", "派出所", "市场监管", "住建")

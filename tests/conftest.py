@@ -25,8 +25,10 @@ from bot.context import AppContext
 from bot.db import migrate
 from bot.db.base import Base
 from bot.db.session import create_engine, create_session_factory
+from bot.projects import polls as project_polls
 from demo.world import World
 from sandbox import SandboxServer
+from tests import cases_kit, projects_kit
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest -n N
 
@@ -169,3 +171,32 @@ async def world(sandbox: SandboxServer, settings: Settings, clock: FakeClock) ->
     """The real bot over HTTP against the sandbox, with the example org imported."""
     async with World.attach(sandbox, settings, clock) as w:
         yield w
+
+
+# Service-level worlds: an org with a community, grids, workers and residents.
+
+@pytest.fixture
+async def cw(ctx: AppContext) -> cases_kit.World:
+    """The case tests' community (tests/cases_kit.py)."""
+    return await cases_kit.make_world(ctx)
+
+
+@pytest.fixture
+async def pw(ctx: AppContext) -> projects_kit.PWorld:
+    """The project tests' community (tests/projects_kit.py)."""
+    return await projects_kit.make_world(ctx)
+
+
+@pytest.fixture
+def fake_polls(monkeypatch: pytest.MonkeyPatch) -> projects_kit.FakePolls:
+    fake = projects_kit.FakePolls()
+    monkeypatch.setattr(project_polls, "start_poll", fake)
+    return fake
+
+
+@pytest.fixture
+def no_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def none(session: Any, **kw: Any) -> None:
+        return None
+
+    monkeypatch.setattr(project_polls, "start_poll", none)

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import delete, select
 
-from bot.db.models import GroupChat, Grid
+from bot.db.models import Grid, GroupChat
 from bot.db.session import transaction
 from bot.org import service as org
 from demo.world import World

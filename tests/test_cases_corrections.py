@@ -5,16 +5,16 @@ import io
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.context import AppContext
 from bot import cases
 from bot.cases.corrections import print_suggestions
-from tests.test_cases_fixtures import World, act, classifier, say, world  # noqa: F401
+from bot.context import AppContext
+from tests.cases_kit import World, act, classifier, say
 
 
-async def test_corrections_suggest_words(ctx: AppContext, world: World, engine: AsyncEngine) -> None:
+async def test_corrections_suggest_words(ctx: AppContext, cw: World, engine: AsyncEngine) -> None:
     for i in range(3):
-        got = await say(ctx, world.resident, f"{i + 1}号楼的鸽子笼天天往下掉羽毛，太脏了", 10 + i)
-        await act(ctx, cases.reclassify, got.case.id, who=world.organizer, category="greenery")
+        got = await say(ctx, cw.resident, f"{i + 1}号楼的鸽子笼天天往下掉羽毛，太脏了", 10 + i)
+        await act(ctx, cases.reclassify, got.case.id, who=cw.organizer, category="greenery")
     out = io.StringIO()
     assert await print_suggestions(engine, ctx.settings, out, classifier()) == 0
     assert "greenery:" in out.getvalue()

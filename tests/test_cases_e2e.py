@@ -5,10 +5,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.cases import Act, CaseBtn, CaseRate
 from bot.db.models import Case
 from bot.db.session import transaction
 from bot.org.orgfile import import_file
-from bot.cases import Act, CaseBtn, CaseRate
 from tests.harness import bind
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"

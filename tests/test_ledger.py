@@ -14,7 +14,7 @@ from bot.cli import main as cli_main
 from bot.db.session import transaction
 from bot.reports import ledger, stats
 from bot.reports import texts as T
-from tests.test_reports_fixture import build
+from tests.reports_kit import build
 
 TZ = ZoneInfo("Asia/Shanghai")
 OCTOBER = stats.month_of(date(2026, 10, 1), TZ)

@@ -13,8 +13,8 @@ from bot.db.models.polls import Poll
 from bot.db.session import transaction
 from bot.org import service as org
 from bot.org.orgfile import import_file
-from demo.world import World
 from bot.polls import VoteButton
+from demo.world import World
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "org.yaml"
 
@@ -66,7 +66,7 @@ async def dialog(world, liu, *, question="小区停车位收费是否调整？",
         await reply(world, liu, "同意\n同意", "重复")
     step = await reply(world, liu, options, "第3步")
     step = await press(world, liu, step, "单选", "第4步")
-    step = await press(world, liu, step, public and "⚠️ 记名公开" or "匿名（推荐）", "第5步")
+    step = await press(world, liu, step, (public and "⚠️ 记名公开") or "匿名（推荐）", "第5步")
     if bad:
         step = await reply(world, liu, "不存在的群", "没有找到")
     for name in groups:

@@ -11,10 +11,9 @@ from bot.context import AppContext
 from bot.db.models import Community, Grid, GroupChat, OutboxMessage, Person, Timer
 from bot.db.models.polls import Poll
 from bot.db.session import transaction
-from bot.polls import evaluation
 from bot.org import service as org
+from bot.polls import evaluation, votes
 from bot.polls import service as svc
-from bot.polls import votes
 from bot.polls.schedule import (
     TimeInputError,
     next_occurrence,

@@ -8,9 +8,9 @@ import pytest
 from aiogram.methods import SendMediaGroup
 from sqlalchemy import func, select
 
-from bot.delivery import outbox as ob
 from bot.db.models import Case, CaseEvent, OutboxMessage, Person
 from bot.db.models.projects import Project, ProjectUpdate
+from bot.delivery import outbox as ob
 from bot.projects import render as project_render
 from bot.projects import service as projects
 from bot.projects.parse import (
@@ -19,22 +19,18 @@ from bot.projects.parse import (
     parse_form,
     parse_update,
 )
-from tests.test_projects_fixtures import (  # noqa: F401
+from tests.projects_kit import (
     G1,
     G2,
     G_OTHER,
     as_person,
-    fake_polls,
     future,
     in_tx,
     load,
     new_project,
-    no_polls,
     outbox,
     pending_timers,
-    pw,
     text_of,
-    texts,
 )
 
 LIFT_MILESTONES = [MilestoneSpec("方案公示", future(10)), MilestoneSpec("施工", future(40), 3)]

@@ -7,19 +7,16 @@ import pytest
 from bot.events import PollClosed
 from bot.projects import service as projects
 from bot.projects.parse import MilestoneSpec, ProjectError, parse_update
-from tests.test_projects_fixtures import (  # noqa: F401
+from tests.projects_kit import (
     G1,
     G2,
     as_person,
-    fake_polls,
     fire,
     future,
     load,
     new_project,
-    no_polls,
     outbox,
     pending_timers,
-    pw,
     texts,
 )
 

@@ -13,7 +13,7 @@ from bot.reports import charts as report_charts
 from bot.reports import stats
 from bot.reports import texts as T
 from bot.taxonomy import CATEGORIES
-from tests.test_reports_fixture import build, utc
+from tests.reports_kit import build, utc
 
 TZ = ZoneInfo("Asia/Shanghai")
 PNG = b"\x89PNG\r\n\x1a\n"

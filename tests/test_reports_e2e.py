@@ -8,7 +8,7 @@ import openpyxl
 from bot.db.models import Person
 from bot.db.session import transaction
 from bot.reports import texts as T
-from tests.test_reports_fixture import build
+from tests.reports_kit import build
 
 
 async def _organizer(world, name="王书记"):

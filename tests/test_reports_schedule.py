@@ -10,7 +10,7 @@ from bot.db.models import OutboxMessage, Timer
 from bot.db.session import transaction
 from bot.reports import service as reports
 from scheduler import timers
-from tests.test_reports_fixture import build, utc
+from tests.reports_kit import build, utc
 
 
 async def _setup(ctx):

@@ -12,7 +12,7 @@ from bot.db.session import transaction
 from bot.reports import stats
 from bot.reports.render import stats_message
 from bot.reports.stats import Scope
-from tests.test_reports_fixture import H, build, make_case, utc
+from tests.reports_kit import H, build, make_case, utc
 
 TZ = ZoneInfo("Asia/Shanghai")
 OCTOBER = stats.month_of(date(2026, 10, 1), TZ)

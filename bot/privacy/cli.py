@@ -5,13 +5,15 @@ other field is kept. `--rooms 301,3-2-301` also hides those room numbers. `--sta
 prints to stderr how many lines changed and what was found, by kind."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import IO
 
+import click
+
+from bot.clikit import CONTEXT, examples
 from bot.privacy.mask import find, mask
 
 
@@ -44,15 +46,21 @@ def run(src: IO[str], dst: IO[str], rooms: Sequence[str] = (),
     return seen
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="linli mask", description=__doc__.splitlines()[0])
-    parser.add_argument("--field", default="text", help="JSONL field to mask (default: text)")
-    parser.add_argument("--rooms", default="", help="extra room numbers to hide, comma separated")
-    parser.add_argument("--stats", action="store_true", help="counts by kind on stderr")
-    args = parser.parse_args(argv)
-    rooms = [r.strip() for r in args.rooms.split(",") if r.strip()]
-    seen = run(sys.stdin, sys.stdout, rooms, args.field)
-    if args.stats:
+@click.command("mask", context_settings=CONTEXT, epilog=examples(
+    "linli mask < chat.txt > chat-masked.txt",
+    "linli mask --rooms 301,3-2-301 --stats < cases.jsonl > cases-masked.jsonl"))
+@click.option("--field", default="text", show_default=True, help="The JSONL field to mask.")
+@click.option("--rooms", default="", help="Extra room numbers to hide, comma separated.")
+@click.option("--stats", is_flag=True, help="Print counts of what was hidden, by kind, on stderr.")
+def mask_command(field: str, rooms: str, stats: bool) -> int:
+    """Hide phones, ID numbers, plates, rooms, WeChat/QQ ids, e-mail and bank cards.
+
+    Reads lines on stdin (plain text, or JSON Lines whose `text` field is masked while
+    every other field is kept) and writes them masked to stdout, so a file can be
+    cleaned before it is shared, or the masking checked on your own examples."""
+    extra = [r.strip() for r in rooms.split(",") if r.strip()]
+    seen = run(sys.stdin, sys.stdout, extra, field)
+    if stats:
         print(" ".join(f"{k}={n}" for k, n in sorted(seen.items())) or "nothing found",
               file=sys.stderr)
     return 0

@@ -49,6 +49,9 @@ _ID15 = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[
 # Bank cards: 16-19 digits, usually in groups of four.
 _CARD = re.compile(r"(?<![0-9A-Za-z])(?:62|4\d|5[1-5]|3[47]|9\d)\d{2}(?:[ \-]?\d{4}){3}"
                    r"(?:[ \-]?\d{1,3})?(?![0-9A-Za-z])")
+# Any 15-19 digit number that is said to be a card or an account.
+_CARD_CUED = re.compile(r"(?:卡号|银行卡号?|账号|账户|卡)\s*(?:是|为)?\s*[:：]?\s*"
+                        r"(?P<id>\d(?:[ \-]?\d){14,18})(?![0-9])")
 
 _MOBILE = re.compile(
     rf"(?<![0-9A-Za-z])(?:(?:\+|00)?86{_S})?1[3-9]{_D}{_S}{_D}{{4}}{_S}{_D}{{4}}(?![0-9])")
@@ -65,15 +68,15 @@ _PLATE = re.compile(
 
 _ACCOUNT = re.compile(
     r"(?<![A-Za-z])(?:微信号?|威信|薇信|[Vv]信|[Ww][Ee][Cc][Hh][Aa][Tt]|[Ww]eixin|[Vv][Xx]|[Ww][Xx]"
-    r"|[Qq]{2}|扣扣)(?:\s*(?:号码|号|账号|ID|id))?\s*(?:是|为)?\s*[:：]?\s*"
+    r"|[Qq]{2}|[Qq](?=号)|扣扣)(?:\s*(?:号码|号|账号|ID|id))?\s*(?:是|为)?\s*[:：]?\s*"
     r"(?P<id>wxid_[A-Za-z0-9]{4,30}|[A-Za-z][-_A-Za-z0-9]{4,19}|[1-9]\d{4,11})"
     r"(?![-_A-Za-z0-9@.])")
 
 # Rooms. The building or unit before a room stays; the room goes.
 _NOT_AFTER_ROOM = r"(?![0-9年月日号元块度点分秒期届次个人户套平米%％:：.\-/])"
 _ROOM_BUILDING = re.compile(
-    r"(?P<keep>(?:\d{1,3}|[A-Ha-h])\s*(?:号楼|号院|栋|幢|座|号楼?\s*\d{1,2}\s*单元)\s*"
-    r"(?:\d{1,2}\s*单元\s*)?[-－]?\s*)"
+    r"(?P<keep>(?:\d{1,3}|[A-Ha-h])\s*(?:号楼|号院|栋|幢|座|号楼?\s*\d{1,2}\s*(?:单元|门))\s*"
+    r"(?:\d{1,2}\s*(?:单元|门)\s*)?[-－]?\s*)"
     rf"(?P<room>\d{{3,4}})(?:\s*(?:室|号房|房间?|户)|{_NOT_AFTER_ROOM})")
 _ROOM_UNIT = re.compile(
     rf"(?P<keep>(?<![0-9])\d{{1,2}}\s*单元\s*[-－]?\s*)(?P<room>\d{{3,4}})(?:\s*(?:室|号房|房间?)"
@@ -91,8 +94,9 @@ _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
     "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
     "贺顾毛郝龚邵万钱严覃武戴莫孔汤庞樊兰殷施陶洪翟颜倪严牛温芦季俞章鲁葛伍申尤毕聂焦向柳")
+_COMPOUND = "欧阳|司马|诸葛|上官|东方|慕容|令狐|皇甫|尉迟|公孙|长孙|宇文|夏侯|端木|百里|司徒|南宫"
 _NAME = re.compile(
-    rf"(?<![对保关至由于甲乙双各])(?P<surname>[{_SURNAMES}])(?P<title>先生|女士|小姐|阿姨|大爷|大妈|"
+    rf"(?<![对保关至由于甲乙双各])(?P<surname>{_COMPOUND}|[{_SURNAMES}])(?P<title>先生|女士|小姐|阿姨|大爷|大妈|"
     r"师傅|奶奶|爷爷|老太|老伯|大哥|大姐|叔叔|婶婶)")
 
 
@@ -108,6 +112,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("email", _EMAIL, EMAIL_MASK),
     ("id", _ID18, ID_MASK),
     ("card", _CARD, CARD_MASK),
+    ("card", _CARD_CUED, CARD_MASK),
     ("id", _ID15, ID_MASK),
     ("phone", _MOBILE, PHONE_MASK),
     ("phone", _LANDLINE, PHONE_MASK),

@@ -1,13 +1,29 @@
 """All models, imported so Base.metadata knows every table."""
+from bot.db.models import (
+    polls,  # noqa: F401  (their tables)
+    projects,
+)
 from bot.db.models.cases import Case, CaseEvent, CasePhoto, CaseVoice, Whistle
-from bot.db.models.infra import InboxUpdate, OutboxMessage, Timer
-from bot.db.models.org import Building, Community, Department, GroupChat, Grid, Person, Role
-from bot.db.models import projects
-from bot.db.models import polls  # noqa: F401  (their tables)
+from bot.db.models.infra import InboxUpdate, Lease, OutboxMessage, Timer
+from bot.db.models.org import Building, Community, Department, Grid, GroupChat, Person, Role
 from bot.db.models.privacy import ExportAudit
 
 __all__ = [
-    "Building", "Case", "CaseEvent", "CasePhoto", "CaseVoice", "Community", "Department",
+    "Building",
+    "Case",
+    "CaseEvent",
+    "CasePhoto",
+    "CaseVoice",
+    "Community",
+    "Department",
     "ExportAudit",
-    "GroupChat", "Grid", "InboxUpdate", "OutboxMessage", "Person", "Role", "Timer", "Whistle",
+    "Grid",
+    "GroupChat",
+    "InboxUpdate",
+    "Lease",
+    "OutboxMessage",
+    "Person",
+    "Role",
+    "Timer",
+    "Whistle",
 ]

@@ -47,6 +47,10 @@ class OutboxMessage(Base):
     result: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = created_at()
     sent_at: Mapped[datetime | None]
+    # A sender claims a row before calling Telegram (FOR UPDATE SKIP LOCKED on
+    # PostgreSQL): another replica skips it until the lease lapses (wall clock).
+    claimed_by: Mapped[str | None] = mapped_column(String(60))
+    claimed_until: Mapped[datetime | None]
 
 
 class Timer(Base):
@@ -68,3 +72,14 @@ class Timer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(default=False)  # fired after downtime
+
+
+class Lease(Base):
+    """A named lease held by one process until `until` (wall clock), renewed while it
+    runs: e.g. "poller", so a second long-polling replica waits instead of dying (409)."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    until: Mapped[datetime]

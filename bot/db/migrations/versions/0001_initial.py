@@ -41,6 +41,12 @@ def upgrade() -> None:
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.create_index('ix_inbox_status_update', ['status', 'update_id'], unique=False)
 
+    op.create_table('lease',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('holder', sa.String(length=80), nullable=False),
+    sa.Column('until', bot.db.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_lease'))
+    )
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
@@ -57,6 +63,8 @@ def upgrade() -> None:
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.Column('sent_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('claimed_by', sa.String(length=60), nullable=True),
+    sa.Column('claimed_until', bot.db.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key'))
     )
@@ -628,6 +636,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_chat_id'))
 
     op.drop_table('outbox')
+    op.drop_table('lease')
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.drop_index('ix_inbox_status_update')
 

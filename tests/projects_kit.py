@@ -8,19 +8,17 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler import timers
 from bot.context import AppContext
-from bot.db.models import Community, GroupChat, Grid, OutboxMessage, Person, Timer
+from bot.db.models import Community, Grid, GroupChat, OutboxMessage, Person, Timer
 from bot.db.models.projects import Project
 from bot.db.session import transaction
 from bot.org import service as org
-from bot.projects import polls as project_polls
 from bot.projects import service as projects
 from bot.projects.parse import MilestoneSpec
+from scheduler import timers
 
 G1, G2, G_OTHER = -1001, -1002, -1003
 R = TypeVar("R")
@@ -68,11 +66,6 @@ async def make_world(ctx: AppContext) -> PWorld:
         neighbour = await person(1002, "刘大爷", "liu", started=False)
         return PWorld(east.id, west.id, [chats[0].id, chats[1].id], organizer, supervisor,
                       resident, neighbour, outsider)
-
-
-@pytest.fixture
-async def pw(ctx: AppContext) -> PWorld:
-    return await make_world(ctx)
 
 
 async def in_tx(ctx: AppContext, func: Callable[[AsyncSession], Awaitable[R]]) -> R:
@@ -155,18 +148,3 @@ class FakePolls:
         poll = SimpleNamespace(id=700 + len(self.created), **kw)
         self.created.append(kw)
         return poll
-
-
-@pytest.fixture
-def fake_polls(monkeypatch: pytest.MonkeyPatch) -> FakePolls:
-    fake = FakePolls()
-    monkeypatch.setattr(project_polls, "start_poll", fake)
-    return fake
-
-
-@pytest.fixture
-def no_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def none(session: AsyncSession, **kw: Any) -> None:
-        return None
-
-    monkeypatch.setattr(project_polls, "start_poll", none)

@@ -6,17 +6,23 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from scheduler import timers
+from bot import cases
 from bot.context import AppContext
 from bot.db.models import (
-    Case, CaseEvent, Community, Department, GroupChat, Grid, OutboxMessage, Person,
+    Case,
+    CaseEvent,
+    Community,
+    Department,
+    Grid,
+    GroupChat,
+    OutboxMessage,
+    Person,
 )
 from bot.db.session import transaction
-from bot import cases
 from bot.org import service as org
+from scheduler import timers
 
 GROUP_CHAT = -100500
 
@@ -76,11 +82,6 @@ async def make_world(ctx: AppContext, *, routing: str = "round_robin",
         neighbour = await person(1002, "刘大爷", started=False)
         return World(community.id, grid.id, group.id, dept.id, w1, w2, organizer, resident,
                      neighbour, lift_guy, street)
-
-
-@pytest.fixture
-async def world(ctx: AppContext) -> World:
-    return await make_world(ctx)
 
 
 async def say(ctx: AppContext, who: Person, text: str, message_id: int, *,
