@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
+import secrets
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +30,9 @@ from bot.context import AppContext
 from bot.db import migrate
 from bot.db.session import create_engine, create_session_factory, transaction
 from bot.delivery import lease
+from bot.delivery import sender as sender_module
 from bot.delivery.inbox import Inbox
-from bot.delivery.resilience import AUTH, Backoff, classify
+from bot.delivery.resilience import AUTH, Backoff, brief, classify
 from bot.delivery.sender import Sender
 from bot.privacy.retention import ensure_retention_timer
 from bot.reports.service import ensure_report_timers
@@ -85,11 +89,25 @@ class App:
     poll_timeout: int = POLL_TIMEOUT
     poll_lease: float = POLL_LEASE  # seconds; renewed every third of it while polling
     _standby_logged: bool = False
+    _generated_secret: str | None = None
+
+    @staticmethod
+    def _wire_delivery() -> None:
+        """A migrated group's old and new ids leave the org's binding cache."""
+        from bot.org import service as org_service
+
+        def forget(session: Any, old: int, new: int) -> None:
+            org_service.forget_bindings(session, old)
+            org_service.forget_bindings(session, new)
+
+        if not any(getattr(h, "__name__", "") == "forget" for h in sender_module.ON_MIGRATE):
+            sender_module.ON_MIGRATE.append(forget)
 
     @classmethod
     async def create(cls, settings: Settings, token: str, clock: Clock | None = None,
                      classifier: Any = None) -> App:
         features.wire()
+        cls._wire_delivery()
         engine = create_engine(settings.database_url)
         await migrate.upgrade(engine)
         ctx = AppContext(settings=settings, pool=create_session_factory(engine),
@@ -104,7 +122,12 @@ class App:
     async def start(self) -> None:
         """Background parts: inbox worker (resumes unfinished updates), sender, scheduler.
         Publishing the command menus is best effort: retried in the background."""
-        self._tasks.append(asyncio.create_task(self._publish_commands(), name="commands"))
+        try:
+            await commands.publish(self.ctx, self.bot)
+        except Exception as exc:  # Telegram away at start-up: menus later, start now
+            log.warning("command menus not published (%s); retrying in the background",
+                        brief(exc))
+            self._tasks.append(asyncio.create_task(self._publish_commands(), name="commands"))
         async with transaction(self.ctx.pool) as session:
             await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
             await ensure_retention_timer(session, self.ctx.clock.now(), self.ctx.tz)
@@ -200,12 +223,27 @@ class App:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), timeout=seconds)
 
+    def webhook_secret(self) -> str:
+        """LINLI_WEBHOOK_SECRET, or one generated for this run (registered with
+        setWebhook, so only Telegram knows it). Replicas must share a configured one."""
+        settings = self.ctx.settings
+        if settings.webhook_secret is not None and settings.webhook_secret.get_secret_value():
+            return settings.webhook_secret.get_secret_value()
+        if self._generated_secret is None:
+            self._generated_secret = secrets.token_urlsafe(32)
+            log.warning("LINLI_WEBHOOK_SECRET is not set: using a secret generated for this "
+                        "run; set one shared by all replicas if there is more than one")
+        return self._generated_secret
+
     def webhook_app(self) -> web.Application:
         settings = self.ctx.settings
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        secret = self.webhook_secret().encode()
+        refusals = _RateLimitedLog("webhook call refused (bad or missing secret token)")
 
         async def receive(request: web.Request) -> web.Response:
-            if secret and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+            if not hmac.compare_digest(given, secret):
+                refusals.hit(request.remote)
                 return web.Response(status=401, text="bad secret")
             try:
                 payload = await request.json()
@@ -225,12 +263,39 @@ class App:
         runner = web.AppRunner(self.webhook_app())
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        await self.bot.set_webhook(
-            str(settings.webhook_url), secret_token=secret,
-            allowed_updates=self.dp.resolve_used_update_types(),
-        )
-        return runner
+        backoff = Backoff("setWebhook", log)
+        while True:  # Telegram unreachable at start-up: keep trying, do not die
+            try:
+                await self.bot.set_webhook(
+                    str(settings.webhook_url), secret_token=self.webhook_secret(),
+                    allowed_updates=self.dp.resolve_used_update_types(),
+                )
+            except Exception as exc:
+                if classify(exc) == AUTH or self._stop.is_set():
+                    await runner.cleanup()
+                    raise
+                await self._sleep(backoff.failed(exc))
+                continue
+            backoff.ok()
+            return runner
+
+
+class _RateLimitedLog:
+    """One warning per minute at most, with how many were not logged meanwhile."""
+
+    def __init__(self, what: str, every: float = 60.0) -> None:
+        self.what, self.every = what, every
+        self._last = -every
+        self._quiet = 0
+
+    def hit(self, source: str | None) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            self._quiet += 1
+            return
+        log.warning("%s from %s (%d more since the last report)", self.what, source,
+                    self._quiet)
+        self._last, self._quiet = now, 0
 
 
 async def close_bot_session(bot: Bot) -> None:

@@ -155,8 +155,11 @@ def _import_org(path: Any) -> int:
 # --- the classifier -------------------------------------------------------------------------
 
 @cli.command(epilog=examples("echo '3号楼2单元楼道灯坏了一个星期了' | linli classify",
-                             "linli classify < messages.jsonl > labels.jsonl"))
-def classify() -> int:
+                             "linli classify < messages.jsonl > labels.jsonl",
+                             "echo '楼道里一股燃气味' | linli classify --explain"))
+@click.option("--explain", is_flag=True,
+              help='Add "explain" (判断依据：the top three reasons) and "reasons" to each result.')
+def classify(explain: bool) -> int:
     """Classify messages from stdin: one JSON result per input line on stdout.
 
     Input lines are JSON objects {"id": …, "text": …} or plain text. Each result has
@@ -164,7 +167,7 @@ def classify() -> int:
     Rules: LINLI_RULES_FILE (default: the packaged rules)."""
     from nlp.cli import run_classify
 
-    return run_classify(sys.stdin, sys.stdout, load_settings().rules_file)
+    return run_classify(sys.stdin, sys.stdout, load_settings().rules_file, explain=explain)
 
 
 @cli.group(context_settings=CONTEXT, epilog=examples("linli nlp eval labelled.jsonl",

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"
+    webhook_host: str = "127.0.0.1"  # behind a reverse proxy; "0.0.0.0" only when told
     webhook_port: int = 8080
     webhook_path: str = "/telegram"
     timezone: str = "Asia/Shanghai"

@@ -9,13 +9,14 @@ import logging
 from typing import Any
 
 from aiogram import Router
+from aiogram.exceptions import TelegramMigrateToChat
 from aiogram.filters import ExceptionTypeFilter, Filter
 from aiogram.types import ErrorEvent, Update
-from sqlalchemy.exc import OperationalError
 
 from bot import texts as T
 from bot.context import AppContext
 from bot.delivery import inbox
+from bot.delivery.sender import migrate_chat
 from bot.errors import Refusal
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ class Defect(Filter):
 
     async def __call__(self, event: ErrorEvent) -> bool:
         exc = event.exception
-        return not isinstance(exc, (Refusal, OperationalError))
+        return not isinstance(exc, Refusal) and not inbox.is_transient(exc)
 
 
 async def tell(update: Update, text: str, *, alert: bool = False) -> None:
@@ -49,6 +50,11 @@ async def refused(event: ErrorEvent) -> None:
 
 async def defect(event: ErrorEvent, ctx: AppContext, **data: Any) -> None:
     update_id = data.get("inbox_update_id", event.update.update_id)
+    exc = event.exception
+    if isinstance(exc, TelegramMigrateToChat):  # a direct answer to a group just upgraded
+        old = getattr(exc.method, "chat_id", None)
+        if isinstance(old, int):
+            await migrate_chat(ctx, old, exc.migrate_to_chat_id)
     log.error("update %s failed: %s", update_id, event.exception, exc_info=event.exception)
     if update_id is not None:
         await inbox.mark_failed(ctx, update_id, repr(event.exception))

@@ -122,6 +122,9 @@ class DbSessionMiddleware(BaseMiddleware):
                     )
         finally:
             _after_commit.reset(token)  # rolled back: the queued answers are dropped
+        marked = data.get("inbox_marked")
+        if inbox_id is not None and isinstance(marked, list):
+            marked.append(inbox_id)  # committed: the inbox need not mark it again
         self.ctx.outbox_event.set()
         for call in pending.calls:
             await _run_quietly(call, data.get("inbox_update_id"))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,9 @@ __all__ = ["Classification", "Classifier", "format_reasons"]
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 
+_NO_WHY: tuple = ((), ())
+
+
 @dataclass(frozen=True)
 class Classification:
     intent: str
@@ -42,9 +46,28 @@ class Classification:
     urgency: str
     confidence: float
     place: Place | None
-    matched: tuple[str, ...]
-    # (keyword, weight) that pushed the chosen labels most, strongest first
-    reasons: tuple[tuple[str, float], ...] = field(default=())
+    # () -> (matched, reasons): built only when ``matched``/``reasons`` is read,
+    # so classifying stays cheap for callers that only want the labels
+    why: Callable[[], tuple[tuple[str, ...], tuple[tuple[str, float], ...]]] | tuple = field(
+        default=_NO_WHY, repr=False, compare=False)
+    _done: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _why(self) -> tuple:
+        got = self._done.get("why")
+        if got is None:
+            got = self.why() if callable(self.why) else self.why
+            self._done["why"] = got
+        return got
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        """Rules that fired, the strongest features and the scores (for logs)."""
+        return self._why()[0]
+
+    @property
+    def reasons(self) -> tuple[tuple[str, float], ...]:
+        """(feature, weight) that pushed the chosen labels most, strongest first."""
+        return self._why()[1]
 
     def as_dict(self) -> dict:
         return {
@@ -170,14 +193,7 @@ class Classifier:
 
     # -- classification ------------------------------------------------------------
     def _scores(self, act: _Active, norm: str, feats: dict[str, int]):
-        w = act.weights
-        sc = [list(w.bias["intent"]), list(w.bias["category"]), list(w.bias["urgency"])]
-        table = w.table
-        for f in feats:
-            es = table.get(f)
-            if es is not None:
-                for t, li, x in es:
-                    sc[t][li] += x
+        sc, k = act.weights.scores(feats)
         extra_resolved = False
         overlay_tr: list[tuple[str, str, float]] = []
         if act.engine is not None:
@@ -197,61 +213,64 @@ class Classifier:
                 sc[2][0] += gscores[eng.urgency_gi]
                 overlay_tr += [("urgent", k, x) for k, x in traces[eng.urgency_gi]]
             extra_resolved = gscores[eng.resolved_gi] > 0
-        return sc, extra_resolved, overlay_tr
+        return sc, k, extra_resolved, overlay_tr
 
     def classify(self, text: str) -> Classification:
         act = self._active  # one consistent snapshot even if reload() runs
         norm = normalize(text)
         place = extract_place(text)
         if not _HAS_WORD.search(norm):
-            return Classification(
-                "chatter", "none", "normal", 1.0, place, ("no words (emoji/sticker only)",)
-            )
+            return Classification("chatter", "none", "normal", 1.0, place,
+                                  (("no words (emoji/sticker only)",), ()))
         feats = act.featurizer.features(norm)
-        sc, extra_resolved, overlay_tr = self._scores(act, norm, feats)
+        sc, scale, extra_resolved, overlay_tr = self._scores(act, norm, feats)
         d = decide(sc[0], sc[1], sc[2][0], act.threshold, act.rules_obj, norm, extra_resolved)
         conf = 1.0 / (1.0 + math.exp(-d.margin))
-        # reasons: each feature's total push towards the chosen labels
-        chosen = [(0, INTENTS.index(d.intent))]
-        if d.category != "none":
-            chosen.append((1, CATEGORIES.index(d.category)))
-        if d.urgency == "urgent":
-            chosen.append((2, 0))
-        chosen_set = set(chosen)
-        push: dict[str, float] = {}
-        table = act.weights.table
-        for f in feats:
-            for t, li, x in table.get(f, ()):
-                if (t, li) in chosen_set:
-                    push[f] = push.get(f, 0.0) + x
-        names = {0: d.intent, 1: d.category, 2: "urgent"}
-        for lab, k, x in overlay_tr:
-            if lab in names.values():
-                push[k] = push.get(k, 0.0) + x
-        reasons = tuple(
-            (k, round(x, 2))
-            for k, x in sorted(push.items(), key=lambda kv: (-kv[1], kv[0]))
-            if x > 0
-        )[:8]
-        matched = [f"rule: {r}" for r in d.rules]
-        matched += [f"{k} {x:+.2f}" for k, x in reasons]
-        matched.append(
-            f"scores: {d.intent} {d.intent_scores[INTENTS.index(d.intent)]:+.2f}, "
-            f"urgent {d.urgency_score:+.2f} (threshold {act.threshold:+.2f})"
-        )
         return Classification(d.intent, d.category, d.urgency, round(conf, 3), place,
-                              tuple(matched), reasons)
+                              lambda: _why(act, d, feats, scale, overlay_tr))
 
     def scores(self, text: str) -> dict[str, float]:
         """Debug helper: every label's raw learned score (before the general rules)."""
         act = self._active
         norm = normalize(text)
-        sc, _, _ = self._scores(act, norm, act.featurizer.features(norm))
+        sc, _, _, _ = self._scores(act, norm, act.featurizer.features(norm))
         out = {}
         for t, task in enumerate(("intent", "category", "urgency")):
             for lab, v in zip(LABELS[task], sc[t]):
                 out[f"{task}:{lab}"] = v
         return out
+
+
+def _why(act: _Active, d, feats, scale: float, overlay_tr) -> tuple:
+    """(matched, reasons) of decision ``d``: each feature's total push towards
+    the chosen labels (scaled like the score), strongest first."""
+    chosen = {(0, INTENTS.index(d.intent))}
+    if d.category != "none":
+        chosen.add((1, CATEGORIES.index(d.category)))
+    if d.urgency == "urgent":
+        chosen.add((2, 0))
+    push: dict[str, float] = {}
+    table = act.weights.table
+    for f in feats:
+        for t, li, x in table.get(f, ()):
+            if (t, li) in chosen:
+                push[f] = push.get(f, 0.0) + x * scale
+    names = {d.intent, d.category, "urgent" if d.urgency == "urgent" else d.intent}
+    for lab, k, x in overlay_tr:
+        if lab in names:
+            push[k] = push.get(k, 0.0) + x
+    reasons = tuple(
+        (k, round(x, 2))
+        for k, x in sorted(push.items(), key=lambda kv: (-kv[1], kv[0]))
+        if round(x, 2) > 0
+    )[:8]
+    matched = [f"rule: {r}" for r in d.rules]
+    matched += [f"{k} {x:+.2f}" for k, x in reasons]
+    matched.append(
+        f"scores: {d.intent} {d.intent_scores[INTENTS.index(d.intent)]:+.2f}, "
+        f"urgent {d.urgency_score:+.2f} (threshold {act.threshold:+.2f})"
+    )
+    return tuple(matched), reasons
 
 
 def _load_overlay(path: str | Path | None) -> CompiledRules | None:

@@ -32,8 +32,8 @@ __all__ = [
 # --------------------------------------------------------------------------- classify
 
 
-def _result(rid, c: Classification) -> dict:
-    return {
+def _result(rid, c: Classification, explain: bool = False) -> dict:
+    out = {
         "id": rid,
         "intent": c.intent,
         "category": c.category,
@@ -41,6 +41,10 @@ def _result(rid, c: Classification) -> dict:
         "place": c.place.text if c.place else None,
         "confidence": c.confidence,
     }
+    if explain:
+        out["explain"] = c.explain(3)
+        out["reasons"] = [[k, w] for k, w in c.reasons]
+    return out
 
 
 def run_classify(
@@ -48,6 +52,7 @@ def run_classify(
     stdout: TextIO,
     rules_path: str | Path | None = None,
     classifier: Classifier | None = None,
+    explain: bool = False,
 ) -> int:
     """Classify every input line; write one JSON object per line.
 
@@ -59,6 +64,8 @@ def run_classify(
     with ``{`` but is not a valid object with a string ``text`` yields
     ``{"id": <line number or the id if readable>, "error": "..."}`` and the
     run continues.  Returns 0, or 1 if any line produced an error.
+    With ``explain`` each result also has ``"explain"`` (``判断依据：…``, the
+    top three reasons) and ``"reasons"`` (``[[feature, weight], ...]``).
     """
     clf = classifier or Classifier.from_file(rules_path)
     status = 0
@@ -83,9 +90,9 @@ def run_classify(
                 out = {"id": rid, "error": f"line {lineno}: {e}"}
                 status = 1
             else:
-                out = _result(obj.get("id", lineno), clf.classify(text))
+                out = _result(obj.get("id", lineno), clf.classify(text), explain)
         else:
-            out = _result(lineno, clf.classify(line))
+            out = _result(lineno, clf.classify(line), explain)
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     return status
 

@@ -8,11 +8,15 @@ Weights file format (UTF-8, tab-separated, written by ``linli nlp train``)::
 
 ``task`` is ``intent``, ``category`` or ``urgency`` (label ``urgent``).  A
 message's score for a label is the label's bias plus the weights of every
-feature present in it.  Pure Python; scikit-learn is only used to train.
+feature present in it, times ``1/sqrt(number of features of the message)``
+when the header says ``feature_scale: l2`` (the feature vector is
+L2-normalised, so a long message does not pile up many small weights).
+Pure Python; scikit-learn is only used to train.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,7 +24,8 @@ from pathlib import Path
 from .rules import CATEGORIES, INTENTS
 from .vocab import Vocabulary
 
-__all__ = ["Weights", "Decision", "decide", "default_weights_path", "load_weights", "TASKS"]
+__all__ = ["Weights", "Decision", "decide", "default_weights_path", "load_weights", "TASKS",
+           "feature_scale"]
 
 TASKS = ("intent", "category", "urgency")
 LABELS = {"intent": INTENTS, "category": CATEGORIES, "urgency": ("urgent",)}
@@ -42,6 +47,34 @@ class Weights:
     def urgent_threshold(self) -> float:
         return float(self.header.get("urgent_threshold", "0"))
 
+    @property
+    def l2(self) -> bool:
+        return self.header.get("feature_scale", "binary") == "l2"
+
+    def __post_init__(self) -> None:
+        # flat copies for scoring: one list of every label's score
+        ni, nc = len(LABELS["intent"]), len(LABELS["category"])
+        off = (0, ni, ni + nc)
+        self._cut = (ni, ni + nc)
+        self._flat = {f: tuple((off[t] + li, x) for t, li, x in es) for f, es in self.table.items()}
+        self._bias = [*self.bias["intent"], *self.bias["category"], *self.bias["urgency"]]
+        self._l2 = self.header.get("feature_scale", "binary") == "l2"
+
+    def scores(self, feats) -> tuple[list[list[float]], float]:
+        """([intent scores, category scores, [urgency score]], feature scale)
+        of a message with features ``feats``."""
+        sums = [0.0] * len(self._bias)
+        get = self._flat.get
+        for f in feats:
+            es = get(f)
+            if es is not None:
+                for j, x in es:
+                    sums[j] += x
+        k = feature_scale(len(feats)) if self._l2 else 1.0
+        sc = [b + k * x for b, x in zip(self._bias, sums)]
+        a, b = self._cut
+        return [sc[:a], sc[a:b], sc[b:]], k
+
     @classmethod
     def from_rows(cls, rows: dict[str, dict[str, dict[str, float]]],
                   header: dict[str, str] | None = None) -> "Weights":
@@ -57,6 +90,11 @@ class Weights:
                     else:
                         table.setdefault(f, []).append((_TI[task], li[lab], w))
         return cls(bias, {f: tuple(v) for f, v in table.items()}, dict(header or {}))
+
+
+def feature_scale(n: int) -> float:
+    """The L2 norm's factor for a binary vector with ``n`` features."""
+    return 1.0 / math.sqrt(n) if n > 1 else 1.0
 
 
 def parse_weights(text: str) -> Weights:
@@ -112,18 +150,28 @@ class Rules:
         self.resolved_complaint = s("resolved_complaint", 3.0)
         self.hypothetical_shift = s("hypothetical_shift", 3.0)
 
+        def alt(words):  # one precompiled scan instead of a loop over words
+            words = sorted({w for w in words if w}, key=len, reverse=True)
+            return re.compile("|".join(map(re.escape, words))) if words else None
+
+        self._hypo, self._question = alt(vocab.hypothetical), alt(vocab.question)
+        self._resolved, self._still = alt(vocab.resolved), alt(vocab.still_broken)
+        self._notice = alt(vocab.notice)
+
     def fired(self, norm: str) -> tuple[list[str], bool, bool]:
         """(safety families, resolved?, hypothetical question?)."""
         v = self.vocab
-        hypo = any(h in norm for h in v.hypothetical) and any(q in norm for q in v.question)
-        resolved = any(r in norm for r in v.resolved) and not any(s in norm for s in v.still_broken)
+        hypo = bool(self._hypo and self._question and self._hypo.search(norm)
+                    and self._question.search(norm))
+        resolved = bool(self._resolved and self._resolved.search(norm)
+                        and not (self._still and self._still.search(norm)))
         fams: list[str] = []
         if (
             self.any_safety is not None
             and not hypo
             and not resolved
             and self.any_safety.search(norm)
-            and not any(n in norm for n in v.notice)
+            and not (self._notice and self._notice.search(norm))
             and not (v.past is not None and v.past.search(norm))
         ):
             fams = [f for f, rx in self.safety if rx.search(norm)]
@@ -163,7 +211,7 @@ def decide(
     margin = iscore[ii] - iscore[order[1]]
     category = "none"
     if intent in ("complaint", "suggestion"):
-        ci = max(range(len(cscore)), key=lambda i: cscore[i])
+        ci = cscore.index(max(cscore))
         category = CATEGORIES[ci]
     urgency = "normal"
     if intent == "complaint" and u >= threshold and not resolved and not hypo:

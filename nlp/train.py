@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,15 +33,91 @@ from .rules import CATEGORIES, INTENTS
 
 __all__ = ["main", "default_training_files", "train", "FORMAT_VERSION"]
 
-FORMAT_VERSION = "1"
-C_GRID = (2.0, 4.0, 8.0, 16.0)
+FORMAT_VERSION = "2"
+C_GRID = (256.0, 512.0, 1024.0)  # large: L2-normalised features are small
 FOLDS = 5
 SEED = 0
 MIN_DF = 3
-PRUNE = 0.2  # weights smaller than this (after rounding) are dropped
+PRUNE = 0.5  # weights smaller than this (after rounding) are dropped
 DIGITS = 2
 RECALL_TARGET = 0.95
 HELD_OUT = "nlp_eval.jsonl"
+SCALE = "l2"  # "l2": each message's feature vector has unit length; "binary": 0/1
+AUGMENT = True  # add formal-register copies of the training rows (see _augment)
+LONG = 60  # characters: the "long message" stratum of the report
+
+# Formal-register boilerplate (the register of letters to a city 12345
+# hotline).  It carries no label: every training row - complaint, chatter,
+# inquiry alike - gets a copy wrapped in it, so its words learn no weight and
+# the learner sees long messages whose label comes from their content only.
+PLACES = ("阳光花园", "锦绣家园", "幸福里小区", "滨江苑", "翠湖小区", "和平新村", "东方名城", "金桂园")
+UNITS = ("3栋", "5号楼", "12幢", "2单元", "8号楼1单元", "A座")
+OPEN = (
+    "本人系{p}业主，现反映如下：",
+    "您好，我是{p}的居民，现向贵部门反映一个情况：",
+    "尊敬的领导：您好！我是{p}{u}的住户，",
+    "我是{p}业主，特此反映：",
+    "12345您好，本人居住在{p}{u}，",
+    "致相关部门：本人为{p}住户，现就以下情况进行反映。",
+)
+JOIN = ("此外，", "同时，", "另外，", "")
+CLOSE = (
+    "恳请相关部门尽快处理。",
+    "望有关部门予以重视，谢谢！",
+    "希望相关部门能够尽快协调，感谢！",
+    "请相关部门核实并给予答复。",
+    "特此反映，盼复。",
+    "以上情况属实，望尽快落实。",
+)
+# other phrasings, used only to build the long-text cross-validation check
+CHECK_OPEN = (
+    "市长热线您好，我是{p}的业主，现将有关情况反映如下：",
+    "本人家住{p}{u}，现就一事向贵单位投诉：",
+    "尊敬的工作人员：我系{p}居民，",
+)
+CHECK_JOIN = ("与此同时，", "还有一点，")
+CHECK_CLOSE = (
+    "恳请贵单位督促整改，并给予书面回复。",
+    "望相关职能部门依法依规处理为盼。",
+    "请尽快派人核查，不胜感激。",
+)
+
+
+def _formal(rng, texts: list[str], opens, joins, closes) -> str:
+    """``texts`` joined and wrapped in formal boilerplate (no label of its own)."""
+    body = texts[0].rstrip("。.!！ ")
+    for t in texts[1:]:
+        body += "。" + rng.choice(joins) + t.rstrip("。.!！ ")
+    o = rng.choice(opens).format(p=rng.choice(PLACES), u=rng.choice(UNITS))
+    return o + body + "。" + rng.choice(closes)
+
+
+def _label(r: dict) -> tuple[str, str, str]:
+    return (r["intent"], r["category"], r["urgency"])
+
+
+def _augment(rows: list[dict], idx, rng, opens=OPEN, joins=JOIN, closes=CLOSE,
+             wrap_all: bool = True) -> list[tuple[str, int]]:
+    """Synthetic long formal messages from the rows ``idx``: (text, row whose
+    labels it takes).  Every row wrapped alone (``wrap_all``), and rows of a
+    complaint/suggestion joined with one or two others of the same labels."""
+    out: list[tuple[str, int]] = []
+    if wrap_all:
+        out += [(_formal(rng, [rows[i]["text"]], opens, joins, closes), i) for i in idx]
+    groups: dict[tuple, list[int]] = {}
+    for i in idx:
+        if rows[i]["intent"] in ("complaint", "suggestion"):
+            groups.setdefault(_label(rows[i]), []).append(i)
+    for key in sorted(groups):
+        g = groups[key][:]
+        rng.shuffle(g)
+        k = 0
+        while k + 1 < len(g):
+            n = 3 if k + 2 < len(g) and rng.random() < 0.3 else 2
+            part = g[k:k + n]
+            out.append((_formal(rng, [rows[i]["text"] for i in part], opens, joins, closes), part[0]))
+            k += n
+    return out
 
 
 def default_training_files() -> list[Path]:
@@ -204,12 +281,8 @@ def _weights_from(models: dict, names: list[str], header: dict | None = None) ->
 def _predict(weights: Weights, rules: Rules, norms: list[str], feats: list[dict],
              threshold: float) -> tuple[list[tuple[str, str, str]], list[float]]:
     preds, us = [], []
-    table = weights.table
     for norm, fs in zip(norms, feats):
-        sc = [list(weights.bias[t]) for t in TASKS]
-        for f in fs:
-            for t, li, x in table.get(f, ()):
-                sc[t][li] += x
+        sc, _ = weights.scores(fs)
         d = decide(sc[0], sc[1], sc[2][0], threshold, rules, norm)
         preds.append((d.intent, d.category, d.urgency))
         us.append(d.urgency_score if d.intent == "complaint" and "already fixed" not in d.rules
@@ -232,21 +305,40 @@ def _pick_threshold(rows: list[dict], us: list[float]) -> float:
 
 def train(files: list[Path], progress: bool = True, log=sys.stderr) -> tuple[str, dict]:
     """Train on ``files``; return (weights file text, figures)."""
+    import random
+
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.model_selection import StratifiedKFold
 
     from .features import Featurizer
+    from .model import feature_scale
     from .tokenizer import DomainTokenizer
     from .vocab import load_vocab
 
     rows, sha = _load(files)
+    n_real = len(rows)
     vocab = load_vocab()
     # a fresh tokenizer: the shared one may hold words a community rule file added
     fz = Featurizer(vocab, DomainTokenizer())
     rules = Rules(vocab)
     norms = [normalize(r["text"]) for r in rows]
     feats = [fz.features(n) for n in norms]
+    src = list(range(n_real))  # item -> the real row whose labels it has
+
+    def add(items: list[tuple[str, int]]) -> list[int]:
+        out = []
+        for text, i in items:
+            norm = normalize(text)
+            norms.append(norm)
+            feats.append(fz.features(norm))
+            src.append(i)
+            out.append(len(src) - 1)
+        return out
+
+    # every row's formal copy (its own random stream: independent of the folds)
+    wrapped = (add([_augment(rows, [i], random.Random(f"{SEED}:{i}"))[0] for i in range(n_real)])
+               if AUGMENT else [])
 
     steps = len(TASKS) * len(C_GRID) + FOLDS + 1
     pg = _Progress(steps, log) if progress else None
@@ -257,7 +349,26 @@ def train(files: list[Path], progress: bool = True, log=sys.stderr) -> tuple[str
 
     skf = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     strat = [f"{r['intent']}/{r['urgency']}" for r in rows]
-    folds = list(skf.split(np.zeros(len(rows)), strat))
+    folds = list(skf.split(np.zeros(n_real), strat))
+
+    def train_items(tr, k: int) -> list[int]:
+        """Real training rows plus their synthetic formal messages."""
+        if not AUGMENT:
+            return list(tr)
+        joined = _augment(rows, tr, random.Random(f"{SEED}:fold{k}"), wrap_all=False)
+        return list(tr) + [wrapped[i] for i in tr] + add(joined)
+
+    def check_items(te, k: int) -> list[int]:
+        """Long formal messages made of test rows, with other phrasings."""
+        rng = random.Random(f"{SEED}:check{k}")
+        case = [i for i in te if rows[i]["intent"] in ("complaint", "suggestion", "inquiry")]
+        single = [(_formal(rng, [rows[i]["text"]], CHECK_OPEN, CHECK_JOIN, CHECK_CLOSE), i)
+                  for i in case]
+        joined = _augment(rows, te, rng, CHECK_OPEN, CHECK_JOIN, CHECK_CLOSE, wrap_all=False)
+        return add(single + joined)
+
+    fold_train = [train_items(tr, k) for k, (tr, _) in enumerate(folds)]
+    fold_check = [check_items(te, k) for k, (_, te) in enumerate(folds)]
 
     def vectorize(train_idx):
         df: dict[str, int] = {}
@@ -270,28 +381,41 @@ def train(files: list[Path], progress: bool = True, log=sys.stderr) -> tuple[str
         return dv
 
     def matrix(dv, idx):
-        X = dv.transform([{f: 1 for f in feats[i]} for i in idx]).tocsr()
+        X = dv.transform([
+            dict.fromkeys(feats[i], feature_scale(len(feats[i])) if SCALE == "l2" else 1.0)
+            for i in idx
+        ]).tocsr()
         X.indices = X.indices.astype(np.int32)
         X.indptr = X.indptr.astype(np.int32)
         return X
 
-    # 1. choose C per task by 5-fold CV of the plain model
+    def targets(task: str, idx) -> tuple[list[int], list[str]]:
+        sub, y = [], []
+        for i in idx:
+            r = rows[src[i]]
+            if task == "intent":
+                sub.append(i), y.append(r["intent"])
+            elif task == "category" and r["intent"] in ("complaint", "suggestion"):
+                sub.append(i), y.append(r["category"])
+            elif task == "urgency" and r["intent"] == "complaint":
+                sub.append(i), y.append(r["urgency"])
+        return sub, y
+
+    # 1. choose C per task by 5-fold CV of the plain model (scored on real rows)
     from sklearn.metrics import average_precision_score, f1_score
 
-    fold_dv = [vectorize(tr) for tr, _ in folds]
+    fold_dv = [vectorize(tr) for tr in fold_train]
     chosen: dict[str, float] = {}
     for task in TASKS:
-        idx, y = _targets(rows, task)
-        pos = {i: k for k, i in enumerate(idx)}
         best = None
         for C in C_GRID:
             oof_true, oof_pred, oof_score = [], [], []
-            for (tr, te), dv in zip(folds, fold_dv):
-                tr_i = [i for i in tr if i in pos]
-                te_i = [i for i in te if i in pos]
-                m = _fit(matrix(dv, tr_i), [y[pos[i]] for i in tr_i], C)
+            for (_, te), tr, dv in zip(folds, fold_train, fold_dv):
+                tr_i, tr_y = targets(task, tr)
+                te_i, te_y = targets(task, te)
+                m = _fit(matrix(dv, tr_i), tr_y, C)
                 Xte = matrix(dv, te_i)
-                oof_true += [y[pos[i]] for i in te_i]
+                oof_true += te_y
                 oof_pred += list(m.predict(Xte))
                 if task == "urgency":
                     oof_score += list(m.decision_function(Xte))
@@ -306,42 +430,56 @@ def train(files: list[Path], progress: bool = True, log=sys.stderr) -> tuple[str
                 best = (s, C)
         chosen[task] = best[1]  # type: ignore[index]
 
-    # 2. the whole pure-Python classifier on the same folds
-    oof_preds: list[tuple[str, str, str] | None] = [None] * len(rows)
-    oof_u: list[float] = [0.0] * len(rows)
-    for k, ((tr, te), dv) in enumerate(zip(folds, fold_dv)):
+    # 2. the whole pure-Python classifier on the same folds (real rows and
+    #    the long formal check messages made of the test rows)
+    oof: dict[int, tuple[tuple[str, str, str], float]] = {}
+    for k, ((_, te), tr, dv) in enumerate(zip(folds, fold_train, fold_dv)):
         models = {}
         for task in TASKS:
-            idx, y = _targets(rows, task)
-            pos = {i: j for j, i in enumerate(idx)}
-            tr_i = [i for i in tr if i in pos]
-            models[task] = _fit(matrix(dv, tr_i), [y[pos[i]] for i in tr_i], chosen[task])
-        w = _weights_from(models, list(dv.feature_names_))
-        p, u = _predict(w, rules, [norms[i] for i in te], [feats[i] for i in te], 0.0)
-        for j, i in enumerate(te):
-            oof_preds[i], oof_u[i] = p[j], u[j]
+            tr_i, tr_y = targets(task, tr)
+            models[task] = _fit(matrix(dv, tr_i), tr_y, chosen[task])
+        w = _weights_from(models, list(dv.feature_names_), {"feature_scale": SCALE})
+        ev = list(te) + fold_check[k]
+        p, u = _predict(w, rules, [norms[i] for i in ev], [feats[i] for i in ev], 0.0)
+        for j, i in enumerate(ev):
+            oof[i] = (p[j], u[j])
         step(f"fold {k + 1}/{FOLDS}")
-    threshold = _pick_threshold(rows, oof_u)
-    final_preds = [
-        (p[0], p[1], "urgent" if p[0] == "complaint" and u >= threshold else "normal")
-        for p, u in zip(oof_preds, oof_u)  # type: ignore[misc]
-    ]
-    figures = metrics(rows, final_preds)
+    real = list(range(n_real))
+    threshold = _pick_threshold(rows, [oof[i][1] for i in real])
+
+    def figures_of(items: list[int]) -> dict[str, float]:
+        preds = [(oof[i][0][0], oof[i][0][1],
+                  "urgent" if oof[i][0][0] == "complaint" and oof[i][1] >= threshold else "normal")
+                 for i in items]
+        return metrics([rows[src[i]] for i in items], preds)
+
+    figures = figures_of(real)
+    strata = {
+        f"long (>= {LONG} chars, {sum(len(r['text']) >= LONG for r in rows)} rows)":
+            figures_of([i for i in real if len(rows[i]["text"]) >= LONG]),
+        f"short (< {LONG} chars)": figures_of([i for i in real if len(rows[i]["text"]) < LONG]),
+        f"formal check ({sum(map(len, fold_check))} synthetic)":
+            figures_of([i for c in fold_check for i in c]),
+    }
 
     # 3. fit on everything and write
-    dv = vectorize(range(len(rows)))
+    final = train_items(range(n_real), FOLDS)
+    dv = vectorize(final)
     models = {}
     for task in TASKS:
-        idx, y = _targets(rows, task)
+        idx, y = targets(task, final)
         models[task] = _fit(matrix(dv, idx), y, chosen[task])
     step("final fit")
     exported = _export(models, list(dv.feature_names_))
+    fc = strata[next(k for k in strata if k.startswith("formal"))]
     header = {
         "linli-weights": FORMAT_VERSION,
         "model": "one-vs-rest logistic regression per task over jieba tokens + vocabulary phrases",
-        "training_rows": str(len(rows)),
+        "feature_scale": SCALE,
+        "training_rows": str(n_real),
         "training_files": str(len(_load.used)),  # type: ignore[attr-defined]
         "training_sha256": sha,
+        "augmented_rows": str(len(final) - n_real),
         "C": " ".join(f"{t}={chosen[t]:g}" for t in TASKS),
         "min_df": str(MIN_DF),
         "prune_below": f"{PRUNE:g}",
@@ -349,15 +487,17 @@ def train(files: list[Path], progress: bool = True, log=sys.stderr) -> tuple[str
         "urgent_threshold_rule": f"highest threshold with cross-validated urgent recall >= {RECALL_TARGET}",
         "cv_folds": str(FOLDS),
         **{f"cv_{k}": f"{v:.4f}" for k, v in figures.items()},
+        **{f"cv_formal_{k}": f"{v:.4f}" for k, v in fc.items()},
     }
     return render(exported, header), {**figures, "threshold": threshold, "C": chosen,
-                                      "rows": len(rows), "sha256": sha}
+                                      "rows": n_real, "sha256": sha, "strata": strata}
 
 
 def render(rows: dict[str, dict[str, dict[str, float]]], header: dict[str, str]) -> str:
     out = [f"# {k}: {v}" for k, v in header.items()]
-    out.append("# format: feature<TAB>task<TAB>label:weight ... "
-               "(score = bias + sum of the weights of the features present)")
+    out.append("# format: feature<TAB>task<TAB>label:weight ... (score = bias + sum of the "
+               "weights of the features present, times 1/sqrt(number of features) "
+               "if feature_scale is l2)")
     for task in TASKS:
         order = {lab: i for i, lab in enumerate(LABELS[task])}
         feats = rows[task]
@@ -393,7 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     text, fig = train(files, progress=not args.quiet)
     out = args.output or default_weights_path()
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    # atomic: a running bot or test never reads half a file
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
     print(f"trained on {fig['rows']} rows from {len(_load.used)} files (sha256 {fig['sha256'][:12]}…)")
     print(f"C: " + ", ".join(f"{t}={c:g}" for t, c in fig["C"].items()))
     print(f"{FOLDS}-fold cross-validated (whole classifier, general rules included):")
@@ -401,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  category macro-F1  {fig['category_macro_f1']:.4f}")
     print(f"  urgent recall      {fig['urgent_recall']:.4f}  precision {fig['urgent_precision']:.4f}"
           f"  (threshold {fig['threshold']:+.3f})")
+    for name, f in fig["strata"].items():
+        print(f"  {name}: intent {f['intent_accuracy']:.4f}  category {f['category_macro_f1']:.4f}"
+              f"  urgent recall {f['urgent_recall']:.4f} precision {f['urgent_precision']:.4f}")
     print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
     return 0
 

@@ -47,6 +47,31 @@ def test_run_classify_ok_returns_zero(clf):
     assert run_classify(io.StringIO("电梯坏了\n"), out, classifier=clf) == 0
 
 
+def test_run_classify_explain(clf):
+    out = io.StringIO()
+    assert run_classify(io.StringIO("楼道里一股燃气味,大家别开火\n"), out, classifier=clf,
+                        explain=True) == 0
+    r = json.loads(out.getvalue())
+    assert (r["intent"], r["urgency"]) == ("complaint", "urgent")
+    assert r["explain"].startswith("判断依据：") and r["explain"].count("，") <= 2
+    assert r["reasons"] and all(isinstance(k, str) and w > 0 for k, w in r["reasons"])
+    assert r["explain"].split("：", 1)[1].split("，")[0].startswith(r["reasons"][0][0] + " +")
+
+
+def test_linli_classify_explain_flag(monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    monkeypatch.delenv("LINLI_RULES_FILE", raising=False)
+    res = CliRunner().invoke(cli, ["classify", "--explain"], input="5号楼电梯又坏了!!!\n")
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output.strip().splitlines()[-1])
+    assert r["category"] == "elevator" and "电梯 +" in r["explain"] and r["reasons"]
+    res = CliRunner().invoke(cli, ["classify"], input="5号楼电梯又坏了!!!\n")
+    assert "explain" not in json.loads(res.output.strip().splitlines()[-1])
+
+
 def test_run_eval_text_report(clf, tmp_path):
     p = tmp_path / "mini.jsonl"
     rows = [

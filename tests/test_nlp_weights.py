@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_weights_file_header_and_size():
     p = default_weights_path()
     w = load_weights(p)
-    assert w.header["linli-weights"] == "1"
+    assert w.header["linli-weights"] == "2"
+    assert w.header["feature_scale"] == "l2" and w.l2
     assert len(w.header["training_sha256"]) == 64
     assert float(w.header["cv_urgent_recall"]) >= 0.95
-    assert p.stat().st_size < 600_000
+    assert p.stat().st_size < 1_200_000
     assert set(w.bias) == {"intent", "category", "urgency"}
 
 

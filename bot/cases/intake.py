@@ -117,10 +117,15 @@ async def intake_group(
     session: AsyncSession, ctx: AppContext, src: Source, reporter: Person, now: datetime, *,
     force: bool = False,
 ) -> Intake:
-    """A message in a group. `force` (a `/case` reply) skips the intent check."""
-    group = src.group
-    if group is None or group.grid is None:
+    """A message in a group. `force` (a `/case` reply) skips the intent check.
+    `src.group` may be left None when the caller knows the group is bound (hear): it is
+    then loaded here, only for a message that becomes a case or is linked to one."""
+    if src.group is not None and src.group.grid is None:
         return Intake("ignored")
+    result = ctx.classifier.classify(src.text) if src.text.strip() else None
+    if (result is not None and not force and not src.media_group_id
+            and result.intent not in (*CASE_INTENTS, "inquiry")):
+        return Intake("ignored")  # chatter: nothing to look up
     existing = await by_source(session, src.chat_id, src.message_id)
     if existing is not None:
         return Intake("existing", existing)
@@ -131,13 +136,17 @@ async def intake_group(
             return Intake("ignored")
         await add_photos(session, album, src.photos)
         return Intake("album", album)
-    if not src.text.strip():
+    if result is None:
         return Intake("ask" if src.media else "ignored")  # a photo, a voice: ask what it is
-    result = ctx.classifier.classify(src.text)
     if not force:
         if result.intent == "inquiry":
             return Intake("inquiry")
         if result.intent not in CASE_INTENTS:
+            return Intake("ignored")
+    group = src.group
+    if group is None:
+        src.group = group = await org.group_by_chat(session, src.chat_id)
+        if group is None or group.grid is None:
             return Intake("ignored")
     category = _category(result)
     dup = await find_duplicate(session, group.grid.id, category, result.place, src.text,
@@ -192,7 +201,7 @@ async def open_case(
             raise
         return again, False
     await add_photos(session, case, src.photos)
-    await sla.start_accept_clock(session, case, community, now)
+    await sla.start_accept_clock(session, case, community, now, fresh=True)
     handler_name = route.department.name if dept_people and route.department else R.name_of(assignee)
     await core.event(session, ctx, case, "opened", now, actor=reporter,
                      data={"worker": handler_name}, tell=False)
@@ -253,6 +262,8 @@ async def _announce_suggestion(session: AsyncSession, ctx: AppContext, case: Cas
 
 async def add_photos(session: AsyncSession, case: Case, photos: list[Photo],
                      kind: str = "report") -> int:
+    if not photos:
+        return 0
     have = set(await session.scalars(
         select(CasePhoto.file_unique_id).where(CasePhoto.case_id == case.id)))
     added = 0
@@ -388,9 +399,12 @@ async def intake_private(
 async def hear(session: AsyncSession, ctx: AppContext, src: Source, reporter: Person,
                now: datetime) -> Intake:
     """A plain group message: a case, a link, or for an inquiry a short pointer."""
-    src = replace(src, group=await org.group_by_chat(session, src.chat_id))
+    if await org.bound_grid_id(session, src.chat_id) is None:  # cached: no query
+        return Intake("ignored")
+    src = replace(src, group=None)
     got = await intake_group(session, ctx, src, reporter, now)
     if got.outcome == "ask":
+        src.group = await org.group_by_chat(session, src.chat_id)
         await _ask_what(session, ctx, src, reporter, now)
     if got.outcome == "inquiry":
         quiet = after_quiet_hours(now, parse_quiet_hours(ctx.settings.quiet_hours), ctx.tz)

@@ -70,10 +70,13 @@ def _remind_at(now: datetime, due: datetime, fraction: float) -> datetime:
 
 
 async def start_accept_clock(
-    session: AsyncSession, case: Case, community: Community, now: datetime
+    session: AsyncSession, case: Case, community: Community, now: datetime, *,
+    fresh: bool = False,
 ) -> None:
-    """(Re)start the time to accept: a reminder and the deadline."""
-    await stop_clocks(session, case)
+    """(Re)start the time to accept: a reminder and the deadline. `fresh`: a case
+    just opened has no clocks to stop."""
+    if not fresh:
+        await stop_clocks(session, case)
     sla = sla_for(community, case.kind, case.category, case.urgency)
     due = _set_due(case, "accept_due", case.accepted_at, now + sla.accept if sla.accept else None,
                    now)

@@ -1,18 +1,22 @@
 """Engine and session factory. SQLite: WAL, foreign keys, BEGIN IMMEDIATE for writes."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_only as await_
+from sqlalchemy.util.concurrency import in_greenlet
 
 # Connection execution option: this transaction only reads (SQLite: plain BEGIN).
 READ_ONLY = "linli_read_only"
@@ -22,10 +26,25 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+# SQLite: seconds a write transaction waits for the in-process write lock (as busy_timeout)
+WRITE_LOCK_TIMEOUT = 30.0
+_HOLDS_WRITE_LOCK = "linli_write_lock"
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    # SQLite has one writer at a time. Writers of this process queue on an asyncio
+    # lock (FIFO, woken at once) instead of each spinning in SQLite's busy handler
+    # (sleeps of up to 100 ms in a worker thread) for the file lock. Taken before
+    # BEGIN IMMEDIATE, released when the connection goes back to the pool, i.e.
+    # after COMMIT/ROLLBACK. Other processes (the CLI) still meet the file lock.
+    write_lock = asyncio.Lock()
+
+    def _release(info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS_WRITE_LOCK, False) and write_lock.locked():
+            write_lock.release()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -46,8 +65,30 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # BEGIN: in WAL mode they read a snapshot and block nobody.
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
+            return
+        info = conn.info
+        if not info.get(_HOLDS_WRITE_LOCK) and in_greenlet():
+            try:
+                await_(asyncio.wait_for(write_lock.acquire(), WRITE_LOCK_TIMEOUT))
+            except TimeoutError:
+                raise OperationalError("BEGIN IMMEDIATE", None,
+                                       Exception("database is locked (in-process)")) from None
+            info[_HOLDS_WRITE_LOCK] = True
+        try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(info)
+            raise
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            _release(record.info)
+
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _on_invalidate(_dbapi_conn: Any, record: Any, _exc: Any) -> None:
+        if record is not None:
+            _release(record.info)
 
     return engine
 

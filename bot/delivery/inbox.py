@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot import texts as T
 from bot.context import AppContext
@@ -18,8 +18,16 @@ from bot.db.session import reading, transaction
 from bot.privacy.logs import describe_error, shape
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # for transient database errors only; a defect fails at once
 RETRY_BASE = 0.2  # seconds; doubled each attempt (0.2, 0.4, 0.8, 1.6)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error worth retrying (a lock, a serialization conflict, a dropped
+    connection); anything else is a defect: retrying would only repeat its replies."""
+    if isinstance(exc, (OperationalError, InterfaceError, TimeoutError, ConnectionError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def chat_key(payload: dict[str, Any]) -> str:
@@ -49,6 +57,11 @@ class Inbox:
         self.event = asyncio.Event()
         self._in_flight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._retry_at: dict[int, float] = {}  # update id -> loop time of its next try
+        # Recently finished here: a drain whose read began before one finished (stop()
+        # drains while run() does) must not hand it out again; its payload came with
+        # that read, so no fresh status check would catch it.
+        self._finished: dict[int, None] = {}
 
     async def store(self, payloads: list[dict[str, Any]]) -> int:
         """Durably record updates (duplicates ignored); returns how many were new.
@@ -105,8 +118,12 @@ class Inbox:
         while True:
             await self.drain()
             self.event.clear()
+            wait = 2.0
+            if self._retry_at:
+                soonest = min(self._retry_at.values()) - asyncio.get_running_loop().time()
+                wait = min(wait, max(soonest, 0.01))
             try:
-                await asyncio.wait_for(self.event.wait(), timeout=2.0)
+                await asyncio.wait_for(self.event.wait(), timeout=wait)
             except TimeoutError:
                 pass
 
@@ -116,7 +133,8 @@ class Inbox:
             async with reading(self.ctx.pool) as session:
                 rows = list(
                     await session.execute(
-                        select(InboxUpdate.update_id, InboxUpdate.chat_key)
+                        select(InboxUpdate.update_id, InboxUpdate.chat_key,
+                               InboxUpdate.payload)
                         .where(InboxUpdate.status == "pending")
                         .order_by(InboxUpdate.update_id)
                         .limit(500)
@@ -124,48 +142,67 @@ class Inbox:
                 )
             started = []
             blocked: set[str] = set()
-            for update_id, key in rows:
+            now = asyncio.get_running_loop().time()
+            for update_id, key, payload in rows:
+                if update_id in self._finished:
+                    continue  # handled since this read began
                 if key in self._in_flight or key in blocked:
                     blocked.add(key)  # keep per-chat order
+                    continue
+                if self._retry_at.get(update_id, 0.0) > now:
+                    blocked.add(key)  # waits for its retry; other chats go on
                     continue
                 if len(started) >= self.ctx.settings.workers:
                     break
                 self._in_flight.add(key)
-                started.append(asyncio.create_task(self._handle(update_id, key)))
+                started.append(asyncio.create_task(self._handle(update_id, key, payload)))
             if not started:
                 return
             await asyncio.gather(*started)
 
-    async def _handle(self, update_id: int, key: str) -> None:
+    def _forget_later(self, update_id: int) -> None:
+        self._finished[update_id] = None
+        while len(self._finished) > 10_000:  # far more than one read can return
+            del self._finished[next(iter(self._finished))]
+
+    async def _handle(self, update_id: int, key: str, payload: dict[str, Any]) -> None:
         try:
-            async with reading(self.ctx.pool) as session:
-                row = await session.get(InboxUpdate, update_id)
-                if row is None or row.status != "pending":
-                    return
-                payload = row.payload
-            try:
-                event = Update.model_validate(payload, context={"bot": self.bot})
-            except Exception as exc:
-                log.warning("malformed update %s: %s", update_id, describe_error(exc))
-                await self._finish(update_id, "failed", f"malformed: {describe_error(exc)}"[:500])
-                return
-            try:
-                await self.dp.feed_update(self.bot, event, inbox_update_id=update_id)
-            except Exception as exc:
-                log.exception("update %s failed", update_id)
-                await self._failed(update_id, exc, payload)
-                return
-            # No handler ran the session middleware's marking (e.g. filtered out early)?
-            # Usually it did: a read (no write lock) says so.
-            async with reading(self.ctx.pool) as session:
-                status = await session.scalar(
-                    select(InboxUpdate.status).where(InboxUpdate.update_id == update_id))
-            if status == "pending":
-                await self._finish(update_id, "done", None, only_pending=True)
+            await self._handle_once(update_id, payload)
+            if update_id not in self._retry_at:  # done or failed for good
+                self._forget_later(update_id)
         finally:
             self._in_flight.discard(key)
 
+    async def _handle_once(self, update_id: int, payload: dict[str, Any]) -> None:
+        try:
+            event = Update.model_validate(payload, context={"bot": self.bot})
+        except Exception as exc:
+            log.warning("malformed update %s: %s", update_id, describe_error(exc))
+            await self._finish(update_id, "failed", f"malformed: {describe_error(exc)}"[:500])
+            return
+        marked: list[int] = []  # the session middleware notes its commit here
+        try:
+            await self.dp.feed_update(self.bot, event, inbox_update_id=update_id,
+                                      inbox_marked=marked)
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("update %s: transient database error (%s); will retry",
+                            update_id, describe_error(exc))
+            else:
+                log.exception("update %s failed", update_id)
+            await self._failed(update_id, exc, payload)
+            return
+        # Usually the session middleware marked it done in the update's transaction
+        # (and said so); if not (no transaction, rolled back, refused, failed), mark
+        # it here, unless it failed meanwhile.
+        if not marked:
+            await self._finish(update_id, "done", None, only_pending=True)
+        self._retry_at.pop(update_id, None)
+
     async def _failed(self, update_id: int, exc: Exception, payload: dict[str, Any]) -> None:
+        """A transient database error is retried later (without blocking other chats);
+        anything else fails the update once, at once."""
+        transient = is_transient(exc)
         async with transaction(self.ctx.pool) as session:
             row = await session.get(InboxUpdate, update_id)
             if row is None:
@@ -173,13 +210,16 @@ class Inbox:
             row.attempts += 1
             row.error = repr(exc)[:500]
             attempts = row.attempts
-            if attempts >= MAX_ATTEMPTS:
+            if not transient or attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
-        if attempts < MAX_ATTEMPTS:
+                row.done_at = self.ctx.clock.now()
+        if transient and attempts < MAX_ATTEMPTS:
             # Stays pending; the pause lets a transient cause pass (a lock, a poll
             # whose sendPoll result is not recorded yet) before the next pass.
-            await asyncio.sleep(RETRY_BASE * 2 ** (attempts - 1))
+            delay = RETRY_BASE * 2 ** (attempts - 1)
+            self._retry_at[update_id] = asyncio.get_running_loop().time() + delay
             return
+        self._retry_at.pop(update_id, None)
         chat = (payload.get("message") or {}).get("chat") or {}
         if chat.get("type") == "private":
             try:

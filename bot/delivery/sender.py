@@ -1,37 +1,44 @@
-"""Delivers the outbox: paced, retried, and never forgetting a message."""
+"""Delivers the outbox: paced, retried, and never forgetting a message.
+
+Many chats are in flight at once, each chat strictly in order (one message at a time,
+its head of line): a call that hangs holds only its own chat. A row is claimed before
+it is sent (`claimed_by`/`claimed_until`, taken with FOR UPDATE SKIP LOCKED on
+PostgreSQL and a compare-and-set update everywhere), so two replicas never send the
+same row. Every error is classified (bot.delivery.resilience) and none ends a pass."""
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, methods
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
+from aiogram.exceptions import TelegramMigrateToChat, TelegramRetryAfter
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
+from bot.db.base import Base
 from bot.db.models import OutboxMessage, Person
 from bot.db.session import reading, transaction
+from bot.delivery import lease
 from bot.delivery.outbox import ON_SENT, resolve_payload
 from bot.delivery.pacer import Pacer
+from bot.delivery.resilience import AUTH, BLOCKED, FLOOD, MIGRATE, REFUSED, brief, classify
 from bot.ui import Upload
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
 RETRY_BASE = 1.0  # seconds before the first retry after a server/network error
 MAX_RETRY_DELAY = 600.0
+MAX_IN_FLIGHT = 32  # messages being sent at once (each to a different chat)
+SEND_TIMEOUT = 60.0  # seconds before a call that hangs is given up (and retried)
+CLAIM_SECONDS = 90.0  # a claim outlives any call: another replica never sends it meanwhile
+COALESCE = 0.005  # seconds after a wake-up before the pass: a burst of commits shares it
 METHODS: dict[str, type[TelegramMethod[Any]]] = {
     cls.__api_method__: cls
     for cls in vars(methods).values()
@@ -65,35 +72,55 @@ def _plain(result: Any) -> Any:
 
 class Sender:
     def __init__(self, ctx: AppContext, bot: Bot, pacer: Pacer | None = None,
-                 retry_base: float = RETRY_BASE) -> None:
+                 retry_base: float = RETRY_BASE, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         s = ctx.settings
         self.ctx = ctx
         self.bot = bot
         self.retry_base = retry_base  # seconds; a server error's retry doubles it each attempt
         self.pacer = pacer or Pacer(s.per_chat_interval, s.group_per_minute, s.global_per_second)
+        self.max_in_flight = max_in_flight
+        self.instance = lease.instance_id()
         self._stopping = asyncio.Event()
+        self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its one send
+        self._pass_failing = False
 
     def stop(self) -> None:
-        """Finish the message in flight, then leave run(): nothing half-recorded."""
+        """Finish the messages in flight, then leave run(): nothing half-recorded."""
         self._stopping.set()
         self.ctx.outbox_event.set()
 
     async def run(self) -> None:
-        """Loop until stop(); wakes when a commit queued messages, else every second."""
+        """Loop until stop(); wakes when a commit queued messages or a send finished,
+        else every second. A wake-up waits COALESCE seconds first, so that the commits
+        of a burst of updates share one pass (one due-rows query) instead of one each."""
         self._stopping.clear()
         while not self._stopping.is_set():
+            self.ctx.outbox_event.clear()  # a wake-up during the pass is kept for the next
             try:
-                wait = await self.send_due()
-            except Exception:
-                log.exception("outbox pass failed")
+                wait = await self.start_due()
+                if self._pass_failing:
+                    log.warning("outbox passes work again")
+                    self._pass_failing = False
+            except Exception:  # the database away: log once, try again
+                if not self._pass_failing:
+                    log.exception("outbox pass failed")
+                    self._pass_failing = True
                 wait = 5.0
-            self.ctx.outbox_event.clear()
-            if self._stopping.is_set():  # stop() came during the pass: its wake-up was cleared
+            if self._stopping.is_set():
                 break
             try:
                 await asyncio.wait_for(self.ctx.outbox_event.wait(), timeout=min(wait, 1.0))
             except TimeoutError:
-                pass
+                continue
+            if not self._stopping.is_set():
+                await asyncio.sleep(COALESCE)
+        await self.join()
+
+    async def join(self, timeout: float | None = None) -> None:
+        """Wait for the sends in flight (at most `timeout` seconds)."""
+        tasks = set(self._in_flight.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
 
     async def flush(self, timeout: float = 30.0) -> int:
         """Send everything due within `timeout` seconds (waiting out pacing and
@@ -102,12 +129,14 @@ class Sender:
         deadline = loop.time() + timeout
         self._stopping.clear()  # an explicit flush (at shutdown too) sends
         while True:
-            wait = await self.send_due()
+            wait = await self.start_due()
+            await self.join(timeout=min(max(wait, 0.02), 0.2, max(deadline - loop.time(), 0)))
             horizon = self.ctx.clock.now() + timedelta(seconds=max(deadline - loop.time(), 0))
             left = await self.pending_count(until=horizon)
             if not left or loop.time() >= deadline:
                 return left
-            await asyncio.sleep(min(max(wait, 0.02), 0.2, max(deadline - loop.time(), 0)))
+            if not self._in_flight:
+                await asyncio.sleep(min(max(wait, 0.02), 0.2, max(deadline - loop.time(), 0)))
 
     async def pending_count(self, until: datetime | None = None) -> int:
         async with reading(self.ctx.pool) as session:
@@ -119,38 +148,94 @@ class Sender:
             ) or 0
 
     async def send_due(self, batch: int = 500) -> float:
-        """One pass over due rows; returns seconds until the pacer allows more."""
+        """One pass, waiting for what it started; returns seconds until the pacer
+        allows more."""
+        wait = await self.start_due(batch)
+        await self.join()
+        return wait
+
+    async def start_due(self, batch: int = 500) -> float:
+        """Claim the head of every free chat that is due and start sending each;
+        returns seconds until the pacer allows more (1.0: nothing is waiting)."""
+        now, wall = self.ctx.clock.now(), lease.wall()
         async with reading(self.ctx.pool) as session:
-            rows = list(
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.status == "pending")
-                    .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-                    .limit(batch)
-                )
-            )
-        busy: set[int] = set()  # chats whose earlier message is still waiting
+            rows = list(await session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.not_before,
+                       OutboxMessage.claimed_until)
+                .where(OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+                .limit(batch)
+            ))
+        seen: set[int] = set(self._in_flight)  # chats with a message in flight here
+        heads: list[int] = []
         next_wait = 1.0
-        now = self.ctx.clock.now()
-        for row in rows:
-            if self._stopping.is_set():
+        room = self.max_in_flight - len(self._in_flight)
+        for row_id, chat_id, not_before, claimed_until in rows:
+            if self._stopping.is_set() or len(heads) >= room:
                 break
-            if row.chat_id in busy:
+            if chat_id in seen:  # one message per chat at a time, in order
                 continue
-            if row.not_before > now:  # retrying later or quiet hours: keep chat order
-                busy.add(row.chat_id)
+            seen.add(chat_id)
+            if claimed_until is not None and claimed_until > wall:
+                continue  # another replica is sending this chat's head
+            if not_before > now:  # retrying later or quiet hours: keep chat order
                 continue
-            wait = self.pacer.wait_time(row.chat_id)
+            wait = self.pacer.wait_time(chat_id)
             if wait > 0:
-                busy.add(row.chat_id)
                 next_wait = min(next_wait, wait)
                 continue
-            if not await self._deliver(row):
-                busy.add(row.chat_id)
-        return next_wait if busy else 0.0 if rows else 1.0
+            self.pacer.record(chat_id)  # reserve its place under the limits now
+            heads.append(row_id)
+        if len(heads) >= room:
+            next_wait = min(next_wait, 0.05)
+        for row in await self._claim(heads, wall):
+            task = asyncio.create_task(self._send(row), name=f"send:{row.chat_id}")
+            self._in_flight[row.chat_id] = task
+            task.add_done_callback(lambda _t, chat=row.chat_id: self._done(chat))
+        return next_wait
+
+    def _done(self, chat_id: int) -> None:
+        self._in_flight.pop(chat_id, None)
+        self.ctx.outbox_event.set()  # the chat is free: its next message may go
+
+    async def _claim(self, ids: list[int], wall: datetime) -> list[OutboxMessage]:
+        """Claim rows for this process: locked rows (another replica claiming them right
+        now) are skipped, a row claimed meanwhile is not taken (compare and set)."""
+        if not ids:
+            return []
+        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= wall)
+        async with transaction(self.ctx.pool) as session:
+            locked = list(await session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free)
+                .with_for_update(skip_locked=True)
+            ))
+            if not locked:
+                return []
+            taken = set(await session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(locked), OutboxMessage.status == "pending", free)
+                .values(claimed_by=self.instance,
+                        claimed_until=wall + timedelta(seconds=CLAIM_SECONDS))
+                .returning(OutboxMessage.id)
+            ))
+            rows = list(await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(taken))
+                .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+                .execution_options(populate_existing=True)
+            ))
+            session.expunge_all()
+        return rows
+
+    async def _send(self, row: OutboxMessage) -> None:
+        """Deliver one claimed row; whatever happens is recorded, nothing escapes."""
+        try:
+            await self._deliver(row)
+        except Exception as exc:  # the database failed while recording: the claim lapses
+            log.warning("outbox %s: could not record the result (%s); claim will lapse",
+                        row.id, brief(exc))
 
     async def _deliver(self, row: OutboxMessage) -> bool:
-        self.pacer.record(row.chat_id)
         try:
             async with self.ctx.pool() as session:
                 method = await build_method(session, row)
@@ -158,23 +243,33 @@ class Sender:
             await self._dead(row, f"bad payload: {exc!r}", blocked=False)
             return True
         try:
-            result = await self.bot(method)
-        except TelegramRetryAfter as exc:
+            result = await asyncio.wait_for(self.bot(method), timeout=SEND_TIMEOUT)
+        except Exception as exc:  # every answer is classified; none escapes
+            return await self._failed(row, exc)
+        await self._sent(row, _plain(result))
+        return True
+
+    async def _failed(self, row: OutboxMessage, exc: Exception) -> bool:
+        kind = classify(exc)
+        if kind == FLOOD:
+            assert isinstance(exc, TelegramRetryAfter)
             self.pacer.block(exc.retry_after, row.chat_id)
             await self._retry(row, f"429 retry after {exc.retry_after}s", exc.retry_after, False)
             return False
-        except (TelegramServerError, TelegramNetworkError) as exc:
-            delay = min(self.retry_base * 2 ** row.attempts, MAX_RETRY_DELAY)
-            await self._retry(row, str(exc), delay, True)
+        if kind == MIGRATE:
+            assert isinstance(exc, TelegramMigrateToChat)
+            await migrate_chat(self.ctx, row.chat_id, exc.migrate_to_chat_id)
+            self.ctx.outbox_event.set()  # resent to the new id on the next pass
             return False
-        except (TelegramForbiddenError, TelegramNotFound, TelegramUnauthorizedError) as exc:
-            await self._dead(row, str(exc), blocked=isinstance(exc, TelegramForbiddenError))
+        if kind in (REFUSED, BLOCKED):
+            await self._dead(row, str(exc), blocked=kind == BLOCKED)
             return True
-        except TelegramBadRequest as exc:
-            await self._dead(row, str(exc), blocked=False)
-            return True
-        await self._sent(row, _plain(result))
-        return True
+        if kind == AUTH:  # the token was revoked: keep the message, retry slowly
+            await self._retry(row, brief(exc), MAX_RETRY_DELAY, False)
+            return False
+        delay = min(self.retry_base * 2 ** row.attempts, MAX_RETRY_DELAY)
+        await self._retry(row, brief(exc), delay, True)
+        return False
 
     async def _sent(self, row: OutboxMessage, result: Any) -> None:
         async with transaction(self.ctx.pool) as session:
@@ -182,6 +277,7 @@ class Sender:
             assert fresh is not None
             fresh.status, fresh.sent_at, fresh.result = "sent", self.ctx.clock.now(), result
             fresh.attempts += 1
+            fresh.claimed_until = None
             if fresh.on_sent:
                 await ON_SENT[fresh.on_sent](session, fresh, result)
 
@@ -192,6 +288,7 @@ class Sender:
             fresh.attempts += 1
             fresh.last_error = error[:500]
             fresh.not_before = self.ctx.clock.now() + timedelta(seconds=delay)
+            fresh.claimed_until = None
             if counts and fresh.attempts >= MAX_ATTEMPTS:
                 fresh.status = "dead"
                 log.error("outbox %s gave up after %s attempts: %s", row.id, fresh.attempts, error)
@@ -203,9 +300,54 @@ class Sender:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
-                .values(status="dead", last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+                .values(status="dead", last_error=error[:500], claimed_until=None,
+                        attempts=OutboxMessage.attempts + 1)
             )
             if blocked and row.chat_id > 0:
                 await session.execute(
                     update(Person).where(Person.tg_id == row.chat_id).values(blocked_bot=True)
                 )
+
+
+# Called in the migrating transaction, as hook(session, old, new): caches keyed by chat
+# id forget both (registered at composition, e.g. the org's group → grid bindings).
+ON_MIGRATE: list[Callable[[AsyncSession, int, int], None]] = []
+
+
+# Where messages go (replaced on migration); not historical records of where something
+# was said (cases.source_chat_id with its message id, votes, voices): those keep the old
+# id, and a message id of the new supergroup never matches one of the old group.
+MIGRATED_COLUMNS = ("outbox.chat_id", "group_chats.chat_id", "departments.chat_id",
+                    "opinion_deliveries.chat_id", "opinion_members.chat_id")
+
+
+def chat_id_columns() -> list[Any]:
+    """The columns a migrated chat's new id replaces (group bindings, which projects'
+    groups refer to by row, poll deliveries and members, departments, the outbox)."""
+    return [column for table in Base.metadata.sorted_tables for column in table.columns
+            if f"{table.name}.{column.name}" in MIGRATED_COLUMNS]
+
+
+async def migrate_chat(ctx: AppContext, old: int, new: int) -> None:
+    """A group became a supergroup: its new id replaces the old one everywhere, and
+    pending messages to it are resent there (replies allowed without their original)."""
+    log.warning("chat %s migrated to %s: updating every reference", old, new)
+    async with transaction(ctx.pool) as session:
+        for column in chat_id_columns():
+            try:
+                async with session.begin_nested():
+                    await session.execute(
+                        column.table.update().where(column == old).values({column.name: new}))
+            except (IntegrityError, DBAPIError) as exc:  # the new id is known already,
+                log.warning("chat %s → %s: %s.%s kept the old id: %s",  # or does not fit
+                            old, new, column.table.name, column.name, brief(exc))
+        rows = await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.chat_id == new, OutboxMessage.status == "pending"))
+        for row in rows:
+            reply = row.payload.get("reply_parameters")
+            if isinstance(reply, dict) and not reply.get("allow_sending_without_reply"):
+                row.payload = {**row.payload, "reply_parameters": {
+                    **reply, "allow_sending_without_reply": True}}
+            row.claimed_until = None
+        for hook in ON_MIGRATE:
+            hook(session, old, new)

@@ -181,6 +181,7 @@ async def import_file(session: AsyncSession, path: str | Path,
     """Validate the whole file, then upsert it by natural keys in the caller's transaction.
     `progress(done, total)` hears after each community (the CLI draws a bar)."""
     data = load(path)
+    org.forget_bindings(session)  # groups may be bound anew
     summary = ImportSummary()
     for done, com in enumerate(data["communities"], start=1):
         community = await _upsert(session, Community, {"name": com["name"]},

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.db.models import Community, Grid, GroupChat, Person, Role
 
@@ -153,16 +156,75 @@ async def can_organize(
 
 
 async def group_by_chat(session: AsyncSession, chat_id: int) -> GroupChat | None:
+    """The group with its grid and community (one SELECT)."""
     return await session.scalar(
         select(GroupChat)
         .where(GroupChat.chat_id == chat_id)
-        .options(selectinload(GroupChat.grid).selectinload(Grid.community))
+        .options(joinedload(GroupChat.grid).joinedload(Grid.community))
     )
+
+
+# -- the group → grid binding, cached ---------------------------------------------------
+# Every group message asks "is this group bound, to which grid?"; the answer changes
+# only by /bind (bind_group), a group first seen (remember_group) or an org import
+# (forget_bindings). Those forget the cached answer when their transaction commits;
+# a change made by another process (the CLI) is seen within BINDING_TTL seconds.
+
+BINDING_TTL = 30.0
+_FORGET = "linli_forget_bindings"  # session.info: chat ids (or ALL) to forget on commit
+_ALL = 0
+_bindings: weakref.WeakKeyDictionary[Any, dict[int, tuple[float, int | None]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _cache(session: AsyncSession) -> dict[int, tuple[float, int | None]]:
+    return _bindings.setdefault(session.sync_session.get_bind(), {})
+
+
+async def bound_grid_id(session: AsyncSession, chat_id: int) -> int | None:
+    """The grid this group is bound to, or None (unknown or unbound group)."""
+    cache = _cache(session)
+    hit = cache.get(chat_id)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    grid_id = await session.scalar(select(GroupChat.grid_id).where(GroupChat.chat_id == chat_id))
+    if not session.info.get(_FORGET):  # not while this transaction changes bindings
+        cache[chat_id] = (now + BINDING_TTL, grid_id)
+    return grid_id
+
+
+def forget_bindings(session: AsyncSession, chat_id: int = _ALL) -> None:
+    """Forget cached bindings (one group, or all) now and when `session` commits."""
+    _drop(_cache(session), chat_id)
+    session.info.setdefault(_FORGET, set()).add(chat_id)
+
+
+def _drop(cache: dict[int, tuple[float, int | None]], chat_id: int) -> None:
+    if chat_id == _ALL:
+        cache.clear()
+    else:
+        cache.pop(chat_id, None)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    forget = session.info.pop(_FORGET, None)
+    if forget:
+        cache = _bindings.get(session.get_bind(), {})
+        for chat_id in forget:
+            _drop(cache, chat_id)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_FORGET, None)
 
 
 async def remember_group(session: AsyncSession, chat_id: int, title: str) -> GroupChat:
     group = await group_by_chat(session, chat_id)
     if group is None:
+        forget_bindings(session, chat_id)
         group = GroupChat(chat_id=chat_id, title=title)
         session.add(group)
         await session.flush()
@@ -182,6 +244,7 @@ async def bind_group(session: AsyncSession, chat_id: int, title: str, grid_id: i
     if row is None:
         raise LookupError(grid_id)
     group.grid_id = grid_id
+    forget_bindings(session, chat_id)
     return f"{row[0]} · {row[1]}"
 
 
