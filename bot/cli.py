@@ -158,7 +158,7 @@ def _import_org(path: Any) -> int:
                              "linli classify < messages.jsonl > labels.jsonl",
                              "echo '楼道里一股燃气味' | linli classify --explain"))
 @click.option("--explain", is_flag=True,
-              help='Add "explain" (判断依据：the top three reasons) and "reasons" to each result.')
+              help='Add "explain" (判断依据：the first three rules that decided) and "matched".')
 def classify(explain: bool) -> int:
     """Classify messages from stdin: one JSON result per input line on stdout.
 
@@ -213,23 +213,6 @@ def nlp_eval(file: Path, as_json: bool, errors: bool) -> int:
         clf = _Counting(Classifier.from_file(rules), total, update)
         return run_eval(file, sys.stdout, rules, as_json=as_json, show_errors=errors,
                         classifier=clf)  # type: ignore[arg-type]
-
-
-@nlp.command("train", epilog=examples(
-    "linli nlp train", "linli nlp train my-labelled.jsonl -o my-weights.tsv"))
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Weights file to write (default: the packaged nlp/weights/default.tsv).")
-@click.option("--quiet", is_flag=True, help="No progress indicator.")
-def nlp_train(files: tuple[Path, ...], output: Path | None, quiet: bool) -> int:
-    """Learn the classifier's keyword weights from labelled JSON Lines files.
-
-    FILES default to the committed tests/data/*.jsonl except the held-out evaluation
-    set. Needs scikit-learn (pip install 'linli[train]'); prints cross-validated scores."""
-    from nlp.train import main as train_main
-
-    argv = [str(f) for f in files] + (["-o", str(output)] if output else [])
-    return train_main(argv + (["--quiet"] if quiet else []))
 
 
 @nlp.command("suggest", epilog=examples("linli nlp suggest",

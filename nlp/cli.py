@@ -42,9 +42,14 @@ def _result(rid, c: Classification, explain: bool = False) -> dict:
         "confidence": c.confidence,
     }
     if explain:
-        out["explain"] = c.explain(3)
-        out["reasons"] = [[k, w] for k, w in c.reasons]
+        out["explain"] = explanation(c)
+        out["matched"] = list(c.matched)
     return out
+
+
+def explanation(c: Classification, top: int = 3) -> str:
+    """判断依据: the first rules that decided the labels, e.g. "elevator: 电梯 +2"."""
+    return "判断依据：" + ("，".join(c.matched[:top]) if c.matched else "无匹配规则")
 
 
 def run_classify(
@@ -64,8 +69,6 @@ def run_classify(
     with ``{`` but is not a valid object with a string ``text`` yields
     ``{"id": <line number or the id if readable>, "error": "..."}`` and the
     run continues.  Returns 0, or 1 if any line produced an error.
-    With ``explain`` each result also has ``"explain"`` (``判断依据：…``, the
-    top three reasons) and ``"reasons"`` (``[[feature, weight], ...]``).
     """
     clf = classifier or Classifier.from_file(rules_path)
     status = 0
@@ -123,11 +126,10 @@ def evaluate(rows: list[dict], classifier: Classifier) -> dict:
     """Score ``classifier`` on labelled rows (see docs/nlp.md for definitions)."""
     preds = [classifier.classify(r["text"]) for r in rows]
     n = len(rows)
-    intent_ok = sum(p.intent == r["intent"] for p, r in zip(preds, rows, strict=True))
+    intent_ok = sum(p.intent == r["intent"] for p, r in zip(preds, rows, strict=False))
 
     # category: rows whose GOLD intent is complaint or suggestion
-    case = [(r, p) for r, p in zip(rows, preds, strict=True)
-            if r["intent"] in ("complaint", "suggestion")]
+    case = [(r, p) for r, p in zip(rows, preds, strict=False) if r["intent"] in ("complaint", "suggestion")]
     labels = sorted({r["category"] for r, _ in case})
     tp, fp, fn = Counter(), Counter(), Counter()
     for r, p in case:
@@ -149,21 +151,21 @@ def evaluate(rows: list[dict], classifier: Classifier) -> dict:
     u_r = len(gu & pu) / len(gu) if gu else 0.0
 
     intent_cm = {g: {p: 0 for p in INTENTS} for g in INTENTS}
-    for r, p in zip(rows, preds, strict=True):
+    for r, p in zip(rows, preds, strict=False):
         intent_cm.setdefault(r["intent"], {q: 0 for q in INTENTS})[p.intent] += 1
     cat_labels = [c for c in (*CATEGORIES, "none")]
     cat_cm = {g: {p: 0 for p in cat_labels} for g in labels}
     for r, p in case:
         cat_cm[r["category"]][p.category] += 1
 
-    place_rows = [(r, p) for r, p in zip(rows, preds, strict=True)]
+    place_rows = [(r, p) for r, p in zip(rows, preds, strict=False)]
     place_ok = sum(
         (p.place.text if p.place and p.place.kind == "address" else None) == r.get("building")
         for r, p in place_rows
     )
 
     errors = []
-    for r, p in zip(rows, preds, strict=True):
+    for r, p in zip(rows, preds, strict=False):
         wrong = []
         if p.intent != r["intent"]:
             wrong.append("intent")
@@ -208,7 +210,7 @@ def _abbr(s: str) -> str:
 
 
 def _matrix(out: TextIO, title: str, cm: dict[str, dict[str, int]]) -> None:
-    cols = list(next(iter(cm.values()))) if cm else []
+    cols = [c for c in next(iter(cm.values()))] if cm else []
     cols = [c for c in cols if any(cm[g][c] for g in cm)]
     out.write(f"\n{title} (rows: gold, columns: predicted)\n")
     out.write(f"{'':>14}" + "".join(f"{_abbr(c):>7}" for c in cols) + "\n")
@@ -305,9 +307,9 @@ def suggest_words(
         counts.setdefault(cat, Counter()).update(toks)
     out: dict[str, list[tuple[str, int]]] = {}
     for cat, cnt in counts.items():
-        rule = classifier.rules.categories.get(cat)
-        known = classifier.rules.category_words(cat) if rule is not None else set()
-        pats = [rx for rx, _, _ in rule.patterns] if rule is not None else []
+        known = classifier.rules.category_words(cat) if cat in classifier.rules.categories else set()
+        rules = classifier.rules.categories.get(cat)
+        pats = [rx for rx, _, _ in rules.patterns] if rules is not None else []
         cands = []
         for word, n in cnt.most_common():
             if n < min_count:
@@ -356,8 +358,7 @@ def _main_debug() -> None:  # pragma: no cover - developer helper
         t = line.strip()
         if t:
             r = c.classify(t)
-            print(t, "->", r.intent, r.category, r.urgency, r.confidence, normalize(t),
-                  extract_place(t))
+            print(t, "->", r.intent, r.category, r.urgency, r.confidence, normalize(t), extract_place(t))
             for m in r.matched:
                 print("   ", m)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 
-__all__ = ["normalize", "to_halfwidth", "t2s"]
+__all__ = ["normalize", "t2s", "to_halfwidth"]
 
 _FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FW_TABLE[0x3000] = 0x20  # ideographic space

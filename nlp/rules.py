@@ -1,5 +1,4 @@
-"""Loading, validating and compiling a community's own YAML rule file
-(``LINLI_RULES_FILE``: fixed word weights added on top of the learned ones).
+"""Loading, validating and compiling the YAML rule file.
 
 The file format is documented in ``docs/nlp.md`` and by example in
 ``nlp/rules/default.yaml``.  Validation collects *every* problem and raises a
@@ -22,11 +21,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 __all__ = [
     "CATEGORIES",
     "INTENTS",
-    "RulesError",
-    "RuleGroup",
     "CoRule",
-    "Settings",
     "CompiledRules",
+    "RuleGroup",
+    "RulesError",
+    "Settings",
     "default_rules_path",
     "load_rules",
     "parse_rules",
@@ -400,18 +399,6 @@ def parse_rules(text: str, path: str = "<rules>") -> CompiledRules:
     pairs = v.mapping(root, "top level")
     if pairs is None:
         raise RulesError(path, v.errors)
-    if any(isinstance(k, ScalarNode) and k.value in ("vocabulary", "general") for k, _ in pairs):
-        # the packaged vocabulary + general rules file (nlp/vocab.py reads
-        # it): as a community rule file it adds no weights of its own
-        return CompiledRules(
-            path=path,
-            settings=Settings(),
-            categories={c: RuleGroup(name=c) for c in CATEGORIES},
-            intents={i: RuleGroup(name=i) for i in INTENTS},
-            urgency=RuleGroup(name="urgent"),
-            resolved=RuleGroup(name="resolved"),
-            negators=(),
-        )
     top = v.keys(pairs, "top level", ("version", "settings", "categories", "intents", "urgency", "negation"))
 
     settings_kw: dict[str, Any] = {}

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import jieba
 
-__all__ = ["get_tokenizer", "cut", "userdict_path", "cache_dir", "DomainTokenizer"]
+__all__ = ["DomainTokenizer", "cache_dir", "cut", "get_tokenizer", "userdict_path"]
 
 _lock = threading.Lock()
-_instance: "DomainTokenizer | None" = None
+_instance: DomainTokenizer | None = None
 
 
 def userdict_path() -> Path:

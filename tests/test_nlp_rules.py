@@ -128,10 +128,10 @@ def test_reload_keeps_last_good_rules(tmp_path):
 def test_reload_same_path_after_edit(tmp_path):
     p = write(tmp_path, GOOD)
     clf = Classifier.from_file(p)
-    assert clf.classify("飞艇坏了").category != "elevator"
-    p.write_text(GOOD.replace("      电梯: 3\n", "      电梯: 3\n      飞艇: 30\n"), encoding="utf-8")
+    assert clf.classify("轿厢坏了").category == "other"
+    p.write_text(GOOD.replace("      电梯: 3\n", "      电梯: 3\n      轿厢: 3\n"), encoding="utf-8")
     clf.reload()
-    assert clf.classify("飞艇坏了").category == "elevator"
+    assert clf.classify("轿厢坏了").category == "elevator"
 
 
 def test_token_only_keyword(tmp_path):
