@@ -131,6 +131,7 @@ class App:
         async with transaction(self.ctx.pool) as session:
             await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
             await ensure_retention_timer(session, self.ctx.clock.now(), self.ctx.tz)
+        await self.sender.release_claims_of_dead_runs()
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
         self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"), self._sender_task]
         self.scheduler.start()
@@ -154,6 +155,8 @@ class App:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.inbox.drain(), timeout=20)
         self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(Exception):  # send what the last updates queued
+            await self.sender.flush(timeout=10)
         self.sender.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(self._sender_task), timeout=10)

@@ -15,6 +15,7 @@ from bot.clikit import CONTEXT, examples, fail, load_settings, progress, with_en
 from bot.config import TokenError, check_token
 
 QUIET = {"demo", "classify", "nlp", "export", "polls"}  # their output is the point
+CHATTY = ("apscheduler", "aiogram.event")  # a line per tick / per update: -v shows them
 
 
 # --- the group ----------------------------------------------------------------------------
@@ -32,14 +33,26 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    _chatty(verbose)
 
 
-@cli.command(epilog=examples("LINLI_BOT_TOKEN=123456:ABC… linli run"))
-def run() -> int:
+def _chatty(verbose: bool) -> None:
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@cli.command(epilog=examples("LINLI_BOT_TOKEN=123456:ABC… linli run",
+                             "linli run -v   # every update and scheduler tick in the log"))
+@click.option("-v", "--verbose", is_flag=True,
+              help="Detailed log: each update, each scheduler tick, debug lines.")
+def run(verbose: bool) -> int:
     """Run the bot: long polling, or a webhook if LINLI_WEBHOOK_URL is set.
 
     Needs LINLI_BOT_TOKEN. If LINLI_ORG_FILE is set, the org file is imported first
     and a bad file stops the start with its errors. Stop with Ctrl-C."""
+    if verbose:
+        logging.getLogger().setLevel(logging.DEBUG)
+        _chatty(True)
     settings = load_settings()
     try:
         token = check_token(settings)

@@ -15,6 +15,11 @@ START = (
     "交给负责的网格员，并把每一步进展告诉您。"
 )
 
+START_STAFF = (
+    "您好，{name}！我是「邻里」社区服务机器人，会把居民在群里反映的问题登记成工单，"
+    "按您的身份发给您办理；工单的新进展、超时提醒也会私聊告诉您。"
+)
+
 HELP_HEADER = "您的身份：{roles}\n\n您可以使用："
 HELP_RESIDENT = [
     "直接在群里描述问题 — 自动登记工单",
@@ -35,6 +40,9 @@ HELP_ORGANIZER = [
 ]
 ROLES_NONE = "居民"
 WHOAMI = "{name}（ID {tg_id}）\n身份：{roles}"
+WHOAMI_SENT = "已私聊发送给您。"
+WHOAMI_START_FIRST = "请先私聊我发送 /start，再发 /whoami。"
+GROUP_CHAT_ID = "群「{title}」的 chat_id：{chat_id}\n（写入组织架构文件 groups: 一项的 chat_id）"
 ROLE_LINE = "{label}{where}"
 
 GROUP_HELLO = (
@@ -42,16 +50,21 @@ GROUP_HELLO = (
     "请社区工作人员在本群发送 /bind，把本群绑定到所属网格；"
     "绑定后，居民在群里反映的问题会自动登记并交给网格员处理。"
 )
+GROUP_HELLO_BOUND = (
+    "大家好，我是「邻里」社区服务机器人 👋\n"
+    "在群里直接说出您遇到的问题（如「3号楼楼道灯坏了」），我会登记成工单，交给网格员处理。"
+)
 PRIVACY_WARNING = (
-    "⚠️ 我现在只能看到命令和回复我的消息，看不到群里的普通发言，无法自动登记问题。\n"
+    "⚠️ 我在群「{title}」里只能看到命令和回复我的消息，看不到群里的普通发言，无法自动登记问题。\n"
     "解决办法（任选其一）：\n"
     "1. 把我设为本群管理员；或\n"
     "2. 在 @BotFather 中发送 /setprivacy，选择本机器人，设为 Disable，然后把我移出群再重新拉进来。"
 )
-PRIVACY_OK = "✅ 我已是管理员，可以看到群里的发言了。"
+PRIVACY_OK = "✅ 我已是群「{title}」的管理员，可以看到群里的发言了。"
+PRIVACY_ASK_ADMIN = "请群主把我设为本群管理员，我才能看到大家反映的问题。"
 
 BIND_CHOOSE = "请选择本群所属的网格："
-BIND_NO_GRIDS = "还没有可绑定的网格。请先用 `linli org import` 导入组织架构。"
+BIND_NO_GRIDS = "还没有可绑定的网格。请联系系统管理员先导入社区的组织架构（网格和网格员）。"
 BIND_DONE = "✅ 本群已绑定到「{where}」。居民反映的问题将交给该网格的网格员处理。"
 BIND_NOTICE = "已绑定"
 

@@ -1,21 +1,31 @@
 """/start, /help, /whoami, /cancel."""
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import org
+from bot import cases, org
 from bot import texts as T
 from bot.context import AppContext
 from bot.db.models import Person
+from handlers.org import tell
 
 
-async def start(message: Message, session: AsyncSession, person: Person, ctx: AppContext) -> None:
+async def start(message: Message, command: CommandObject, session: AsyncSession,
+                person: Person, ctx: AppContext, now: datetime) -> None:
     private = message.chat.type == "private"
-    await message.answer(await org.start(session, person, ctx, private))
+    greeting = await org.start(session, person, ctx, private)
+    case_id = cases.deep_link_case(command.args) if private else None
+    if case_id is None:
+        await message.answer(greeting)
+        return
+    shown = await cases.show_by_id(session, ctx, person, case_id, now)  # /start case_<id>
+    await message.answer(shown.text, parse_mode=None, reply_markup=shown.reply_markup)
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
@@ -31,8 +41,14 @@ async def help_(message: Message, session: AsyncSession, person: Person, ctx: Ap
     await message.answer(await org.help_for(session, person, ctx))
 
 
-async def whoami(message: Message, session: AsyncSession, person: Person, ctx: AppContext) -> None:
-    await message.answer(await org.whoami(session, person, ctx))
+async def whoami(message: Message, session: AsyncSession, person: Person, ctx: AppContext,
+                 bot: Bot) -> None:
+    """In a group the id never shows there: it goes privately (handlers.org.tell)."""
+    in_group = message.chat.type != "private"
+    said = await org.whoami(session, person, ctx, message.chat.id if in_group else None,
+                            message.chat.title or "")
+    await (message.reply if in_group else message.answer)(said.text, parse_mode=None)
+    await tell(bot, said)
 
 
 def build_router() -> Router:

@@ -16,19 +16,28 @@ from handlers.filters import On
 GROUPS = F.chat.type.in_({"group", "supergroup"})
 
 
-async def bot_membership(event: ChatMemberUpdated, session: AsyncSession, bot: Bot) -> None:
+async def tell(bot: Bot, said: org.Said) -> None:
+    """The private messages of a `Said` (to people who started the bot)."""
+    for chat_id, text in said.notify.items():
+        await bot.send_message(chat_id, text, parse_mode=None)
+
+
+async def bot_membership(event: ChatMemberUpdated, session: AsyncSession, bot: Bot,
+                         person: Person | None = None) -> None:
     me = await bot.me()  # cached after the first call
     said = await org.membership_changed(
         session, event.chat.id, event.chat.title or "", event.old_chat_member.status,
-        event.new_chat_member.status, bool(me.can_read_all_group_messages))
-    for text in said:
-        await bot.send_message(event.chat.id, text)
+        event.new_chat_member.status, bool(me.can_read_all_group_messages), person)
+    if said.text:
+        await bot.send_message(event.chat.id, said.text, parse_mode=None)
+    await tell(bot, said)
 
 
 async def bind_menu(message: Message, session: AsyncSession, person: Person,
-                    ctx: AppContext) -> None:
-    said = await org.bind_menu(session, person, ctx)
+                    ctx: AppContext, bot: Bot) -> None:
+    said = await org.bind_menu(session, person, ctx, message.chat.id, message.chat.title or "")
     await message.reply(said.text, reply_markup=keyboard(said.keyboard))
+    await tell(bot, said)
 
 
 async def bind(query: CallbackQuery, cb: org.BindGrid, session: AsyncSession, person: Person,
@@ -47,8 +56,7 @@ async def make_worker(message: Message, command: CommandObject, session: AsyncSe
     said = await org.appoint_worker(session, person, ctx, message.chat.id,
                                     _replied_to(message), command.args or "")
     await message.reply(said.text)
-    for chat_id, text in said.notify.items():
-        await bot.send_message(chat_id, text)
+    await tell(bot, said)
 
 
 def _replied_to(message: Message) -> org.Who | None:

@@ -55,7 +55,7 @@ async def test_text_to_rated_result(world):
     card = await sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body)
     assert "公共设施" in card.text and "张网格员" in card.text
     assert "13812345678" not in card.text
-    assert card.button_texts == ["我也遇到 (+0)"]
+    assert card.button_texts == ["我也遇到 (+0)", "查看进度"]
     task = await sb.wait_for(zhang.id, lambda m: "新工单" in m.body)
     assert "陈阿姨" in task.text and "接单" in task.button_texts
     forged = sb.press(wang, task, "接单")  # a resident replaying the worker's button

@@ -213,9 +213,9 @@ async def test_household_buttons_ineligible_forged_and_closed(world):  # type: i
             await org.grant(session, person, "resident", community.id)
     summary = await dialog(world, liu, opens=None, closes="1天", who="登记居民，每户一票",
                            groups=("东湖一网格居民群",))
-    assert "按钮投票" in summary.text
+    assert "点选项按钮" in summary.text
     await press(world, liu, summary, "✅ 确认", "已保存民意调查")
-    post = await sb.wait_for(g1.id, lambda m: "请点击下面的按钮投票" in m.body)
+    post = await sb.wait_for(g1.id, lambda m: "请点击下面的选项按钮进行投票" in m.body)
     assert post.button_texts == ["同意", "不同意", "弃权"]
     assert "已记录" in (await sb.press(chen, post, "同意").text() or "")
     taken = await sb.press(wang, post, "不同意").text()

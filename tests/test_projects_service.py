@@ -44,7 +44,8 @@ async def update(ctx, who, number, args, **kw):
 async def test_creation_posts_to_every_linked_group_and_schedules(ctx, pw):
     number = await new_project(ctx, pw, milestones=LIFT_MILESTONES)
     rows = await outbox(ctx)
-    assert sorted(r.chat_id for r in rows) == [G2, G1]  # both groups, not the other community
+    assert sorted(r.chat_id for r in rows) == [G2, G1, 401]  # both groups (not the other
+    rows = [r for r in rows if r.chat_id != 401]  # community) and the 监督员, privately
     for row in rows:
         text = row.payload["text"]
         assert f"项目 #{number}｜3号楼加装电梯" in text
@@ -72,7 +73,9 @@ async def test_form_creates_with_groups_supervisors_and_milestones(ctx, pw):
     project = await load(ctx, number)
     assert project.budget == 80000 and project.description == "水压低\n水质差"
     assert [(m.title, m.weight) for m in project.milestones] == [("招标", 1), ("施工", 3)]
-    assert [r.chat_id for r in await outbox(ctx)] == [G1]
+    rows = await outbox(ctx)
+    assert [r.chat_id for r in rows] == [G1, 401]  # #13.4: the 监督员 is told privately
+    assert "居民监督员" in text_of(rows[1])
     async with ctx.pool() as s:
         sup = await s.get(Person, pw.supervisor.id)
         assert await projects.is_supervisor(s, sup, number)

@@ -46,7 +46,7 @@ async def test_manual_decisions_are_announced(ctx, pw, no_polls):
     await advance(ctx, pw.organizer, number, confirm=True)
     await advance(ctx, pw.organizer, number, confirm=True)
     posts = await group_texts(ctx, start)
-    assert "【决议公开】经居民议事，决定进入「议事决议」阶段" in posts[0]
+    assert "进入「议事决议」阶段" in posts[0] and "经居民" not in posts[0]
     assert "阶段：实施" in posts[1] and "进入「实施」阶段" in posts[1]
     assert (await load(ctx, number)).stage == "building"
 

@@ -54,7 +54,7 @@ async def test_monthly_public_summary_goes_to_every_group(ctx, clock):
     assert sorted(r.chat_id for r in rows) == sorted([w.chat_a, w.chat_b])
     text = rows[0].payload["text"]
     assert "东湖社区 2026年10月 社情发布会" in text
-    assert "本月居民共反映问题 6 件，已办结 4 件" in text
+    assert "上月居民共反映问题 6 件，已办结 4 件" in text
     assert "响应率 60.0%，解决率 80.0%，满意率 66.7%（未评价 25.0%）" in text
     assert "环境卫生 3" in text
     for private in ("李网格", "赵网格", "张建国", "楼道灯"):  # no names, no case texts

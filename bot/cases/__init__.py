@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from bot.cases import notify, sla, texts, timers
 from bot.cases.buttons import Act, CaseBtn, CaseList, CasePick, CaseRate, ReportGrid, WhistleAck
-from bot.cases.commands import duplicate, list_cases, list_page, my_cases, note, reload_rules, show
+from bot.cases.commands import (
+    deep_link_case,
+    duplicate,
+    list_cases,
+    list_page,
+    my_cases,
+    note,
+    reload_rules,
+    show,
+    show_by_id,
+)
 from bot.cases.core import CaseRefused, InputRefused, by_number, load
 from bot.cases.intake import (
     Author,
@@ -25,7 +35,7 @@ from bot.cases.intake import (
     report_grid,
     wants_case,
 )
-from bot.cases.notify import say, set_buttons
+from bot.cases.notify import ask_reason_in_group, say, set_buttons
 from bot.cases.query import View
 from bot.cases.render import households, rating_text
 from bot.cases.steps import (
@@ -61,17 +71,74 @@ from bot.cases.workflow import (
 )
 
 __all__ = [
-    "REASON", "Act", "Author", "CaseBtn", "CaseList", "CasePick", "CaseRate", "CaseRefused",
-    "InputRefused", "Intake", "Noted", "Photo", "ReportGrid", "Source", "View", "WhistleAck",
-    "accept", "ack_whistle", "add_note", "add_reason", "ask_note", "by_number", "choose_grid",
-    "close_duplicate", "duplicate", "edit", "escalate_by", "hear", "households",
-    "intake_group", "list_cases", "list_page", "load", "my_cases", "note", "offer_categories",
-    "offer_departments", "offer_escalate", "offer_workers", "pick_category", "pick_department",
-    "pick_escalate", "pick_worker",
-    "plus_one", "progress", "rate", "rating_text", "reclassify", "refresh_buttons",
-    "reload_rules", "report", "report_by_reply", "report_grid", "resolve", "say",
-    "set_buttons", "show", "show_detail", "take_note", "texts", "to_project", "transfer",
-    "wants_case", "whistle", "wire",
+    "REASON",
+    "Act",
+    "Author",
+    "CaseBtn",
+    "CaseList",
+    "CasePick",
+    "CaseRate",
+    "CaseRefused",
+    "InputRefused",
+    "Intake",
+    "Noted",
+    "Photo",
+    "ReportGrid",
+    "Source",
+    "View",
+    "WhistleAck",
+    "accept",
+    "ack_whistle",
+    "add_note",
+    "add_reason",
+    "ask_note",
+    "ask_reason_in_group",
+    "by_number",
+    "choose_grid",
+    "close_duplicate",
+    "deep_link_case",
+    "duplicate",
+    "edit",
+    "escalate_by",
+    "hear",
+    "households",
+    "intake_group",
+    "list_cases",
+    "list_page",
+    "load",
+    "my_cases",
+    "note",
+    "offer_categories",
+    "offer_departments",
+    "offer_escalate",
+    "offer_workers",
+    "pick_category",
+    "pick_department",
+    "pick_escalate",
+    "pick_worker",
+    "plus_one",
+    "progress",
+    "rate",
+    "rating_text",
+    "reclassify",
+    "refresh_buttons",
+    "reload_rules",
+    "report",
+    "report_by_reply",
+    "report_grid",
+    "resolve",
+    "say",
+    "set_buttons",
+    "show",
+    "show_by_id",
+    "show_detail",
+    "take_note",
+    "texts",
+    "to_project",
+    "transfer",
+    "wants_case",
+    "whistle",
+    "wire",
 ]
 
 

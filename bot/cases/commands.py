@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts as TC
-from bot.cases import core, query, workflow
+from bot.cases import core, notify, query, workflow
 from bot.cases import render as R
 from bot.cases import texts as T
 from bot.cases.buttons import CaseList
@@ -39,6 +39,25 @@ async def show(session: AsyncSession, ctx: AppContext, person: Person, args: str
                             in_group=group_chat_id is not None)
 
 
+def deep_link_case(args: str | None) -> int | None:
+    """The case id of a `/start case_<id>` link (bot.cases.notify.case_link)."""
+    arg = (args or "").strip()
+    if not arg.startswith(notify.DEEP_LINK) or not arg[len(notify.DEEP_LINK):].isdigit():
+        return None
+    return int(arg[len(notify.DEEP_LINK):])
+
+
+async def show_by_id(session: AsyncSession, ctx: AppContext, person: Person, case_id: int,
+                     now: datetime) -> View:
+    """A 查看进度 link opened in private: the view `/case N` gives this person there
+    (public card for residents, staff card and buttons for staff)."""
+    case = await core.load(session, case_id)
+    if case is None:
+        return View(T.CASE_NOT_FOUND.format(number=case_id))
+    return await query.view(session, case, person, ctx.settings.admin_ids, now, ctx.tz,
+                            in_group=False)
+
+
 async def _case_how(session: AsyncSession, person: Person, community_id: int | None,
                     year: int) -> str:
     """The usage line, with an example number of the asker's own community."""
@@ -67,9 +86,13 @@ async def my_cases(session: AsyncSession, person: Person, now: datetime) -> View
 
 async def list_cases(session: AsyncSession, ctx: AppContext, person: Person, args: str,
                      now: datetime) -> View:
-    """`/cases [filters]`: the first page (organizers)."""
+    """`/cases [filters]`: the first page (organizers); a grid worker or department
+    member sees their own cases, as /mycases."""
     communities = await org.organizer_communities(session, person, ctx.settings.admin_ids)
     if not communities:
+        if any(r.role in ("grid_worker", "department")
+               for r in await org.roles_of(session, person.id)):
+            return await my_cases(session, person, now)
         raise core.CaseRefused(TC.NOT_ALLOWED)
     try:
         f = query.parse_filters(args, await org.grids_for(session, [c.id for c in communities]))

@@ -32,7 +32,7 @@ CASE_INTENTS = ("complaint", "suggestion")
 
 @dataclass
 class Intake:
-    outcome: str  # opened | linked | existing | album | inquiry | ignored
+    outcome: str  # opened | linked | existing | album | inquiry | ignored | reply
     case: Case | None = None
 
 
@@ -56,6 +56,7 @@ class Source:
     media_group_id: str | None = None
     group: GroupChat | None = None
     media: str | None = None  # photo | voice | document | video: something not text
+    reply_to: int | None = None  # the bot's message this one replies to
 
 
 def _category(classification: Any) -> str:
@@ -90,6 +91,17 @@ def same_problem(text: str, other: str, place: Any) -> bool:
     return len(a & b) / min(len(a), len(b)) >= DUP_MIN_OVERLAP
 
 
+def simplified(place: Any) -> Any:
+    """The classifier's place in Simplified characters (4號樓 → 4号楼), as cards, the
+    ledger and the duplicate lookup show and compare it."""
+    if place is None:
+        return None
+    from nlp.normalize import t2s
+
+    return replace(place, **{name: t2s(value) for name in ("text", "building", "unit", "room")
+                             if isinstance(value := getattr(place, name, None), str)})
+
+
 async def find_duplicate(session: AsyncSession, grid_id: int | None, category: str,
                          place: Any, text: str = "", *, in_group: bool = False) -> Case | None:
     """An open case of the same grid, category and place (a place is required) about
@@ -97,6 +109,7 @@ async def find_duplicate(session: AsyncSession, grid_id: int | None, category: s
     or anonymous report is revealed there)."""
     if grid_id is None or place is None or len(text) > DUP_MAX_TEXT:
         return None
+    place = simplified(place)
     stmt = select(Case).where(Case.grid_id == grid_id, Case.category == category,
                               Case.status.in_(ACTIVE))
     if in_group:
@@ -169,7 +182,7 @@ async def open_case(
     again = await by_source(session, src.chat_id, src.message_id)  # checked under the lock
     if again is not None:
         return again, False
-    place = result.place
+    place = simplified(result.place)
     kind = result.intent if result.intent in CASE_INTENTS else "complaint"
     category = _category(result)
     # a suggestion is for the organizers to weigh, not a job for the grid worker
@@ -240,7 +253,7 @@ async def _announce(
                                  number=case.number, category=category_name(case.category),
                                  urgent=R.urgent_mark(case), worker=handler_name))
         await notify.to_group(session, ctx, case, src.chat_id, card, now,
-                              reply_to=src.message_id, kb=R.plus_keyboard(case),
+                              reply_to=src.message_id, kb=await notify.card_keyboard(ctx, case),
                               dedupe_key=f"case-card:{case.id}", on_sent=notify.CARD_SENT)
 
 
@@ -256,7 +269,7 @@ async def _announce_suggestion(session: AsyncSession, ctx: AppContext, case: Cas
     if src.group is not None:
         card = R.public_text(case, reporter, T.GROUP_SUGGESTION.format(number=case.number))
         await notify.to_group(session, ctx, case, src.chat_id, card, now,
-                              reply_to=src.message_id, kb=R.plus_keyboard(case),
+                              reply_to=src.message_id, kb=await notify.card_keyboard(ctx, case),
                               dedupe_key=f"case-card:{case.id}", on_sent=notify.CARD_SENT)
 
 
@@ -288,7 +301,7 @@ async def link(session: AsyncSession, ctx: AppContext, case: Case, person: Perso
         text = R.public_text(case, reporter, T.GROUP_LINKED.format(
             number=case.number, status=T.STATUS[case.status], households=R.households(case)))
         await notify.to_group(session, ctx, case, src.chat_id, text, now, reply_to=src.message_id,
-                              kb=R.plus_keyboard(case),
+                              kb=await notify.card_keyboard(ctx, case),
                               dedupe_key=f"case-link:{src.chat_id}:{src.message_id}")
     return counted
 
@@ -324,7 +337,7 @@ async def plus_one(session: AsyncSession, ctx: AppContext, case_id: int, person:
         raise core.CaseRefused(T.PLUS_ALREADY)
     if case.card_message_id and case.source_chat_id:
         await notify.set_buttons(session, case, case.source_chat_id, case.card_message_id,
-                                 R.plus_keyboard(case), now)
+                                 await notify.card_keyboard(ctx, case), now)
     return case
 
 
@@ -402,6 +415,11 @@ async def hear(session: AsyncSession, ctx: AppContext, src: Source, reporter: Pe
     if await org.bound_grid_id(session, src.chat_id) is None:  # cached: no query
         return Intake("ignored")
     src = replace(src, group=None)
+    if src.reply_to is not None:  # an answer to the bot's rating / reason request
+        from bot.cases import workflow  # workflow builds on intake
+
+        if case := await workflow.reply_to_case(session, ctx, src, reporter, now):
+            return Intake("reply", case)
     got = await intake_group(session, ctx, src, reporter, now)
     if got.outcome == "ask":
         src.group = await org.group_by_chat(session, src.chat_id)
@@ -458,7 +476,7 @@ async def report_by_reply(session: AsyncSession, ctx: AppContext, src: Source,
 async def report_grid(session: AsyncSession, ctx: AppContext, reporter: Person,
                       text: str) -> int | None:
     """The grid of a private report, if it can be told (else ask: choose_grid)."""
-    grid = await guess_grid(session, reporter, ctx.classifier.classify(text).place)
+    grid = await guess_grid(session, reporter, simplified(ctx.classifier.classify(text).place))
     return grid.id if grid is not None else None
 
 

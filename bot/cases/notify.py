@@ -23,7 +23,29 @@ from bot.ui import Keyboard, markup
 from scheduler import timers
 
 URGENT_PRIORITY = 10
-CARD_SENT = "case.card_sent"  # outbox hook: remember the group card's message id
+CARD_SENT = "case.card_sent"
+DEEP_LINK = "case_"  # /start case_<id>  # outbox hook: remember the group card's message id
+
+
+async def bot_username(ctx: AppContext) -> str | None:
+    """The bot's @username from getMe (the Bot object caches it after the first call);
+    None when there is no bot (a CLI command) or Telegram cannot say now."""
+    if ctx.bot is None:
+        return None
+    try:
+        return (await ctx.bot.me()).username
+    except Exception:  # a missing link button is better than a lost card
+        return None
+
+
+def case_link(username: str | None, case: Case) -> str | None:
+    """https://t.me/<bot>?start=case_<id>: opens the case in a private chat."""
+    return f"https://t.me/{username}?start={DEEP_LINK}{case.id}" if username else None
+
+
+async def card_keyboard(ctx: AppContext, case: Case) -> Keyboard:
+    """A group card's buttons: 我也遇到 (+N) and the 查看进度 link."""
+    return R.plus_keyboard(case, case_link(await bot_username(ctx), case))
 
 
 def _markup(kb: Keyboard | None) -> dict[str, Any]:
@@ -187,6 +209,35 @@ async def rating_request(session: AsyncSession, ctx: AppContext, case: Case, now
                              caption=T.RESULT_PHOTO_CAPTION.format(number=case.number))
     await to_person(session, reporter, T.RATE_PROMPT.format(number=case.number), now, case=case,
                     kb=R.rate_keyboard(case), dedupe_key=key)
+
+
+async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
+    """The case a message the bot sent in a group is about (its card, a digest, a
+    rating or reason request): the outbox row that sent it names the case."""
+    case = await session.scalar(select(Case).where(Case.source_chat_id == chat_id,
+                                                   Case.card_message_id == message_id))
+    if case is not None:
+        return case
+    rows = await session.execute(
+        select(OutboxMessage.ref, OutboxMessage.result)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "sent",
+               OutboxMessage.ref.like("case:%"))
+        .order_by(OutboxMessage.id.desc()).limit(200))
+    for ref, result in rows:
+        if isinstance(result, dict) and result.get("message_id") == message_id:
+            return await session.get(Case, int(ref.split(":")[1]))
+    return None
+
+
+async def ask_reason_in_group(session: AsyncSession, case: Case, chat_id: int, message_id: int,
+                              now: datetime) -> None:
+    """不满意 pressed in the group thread: ask for the reason there, as a message the
+    reporter can reply to (the reply attaches to the case, bot.cases.workflow)."""
+    await outbox.enqueue(
+        session, chat_id, now=now, ref=f"case:{case.id}", parse_mode=None,
+        dedupe_key=f"case-why:{case.id}:{case.reopened_count}",
+        text=T.ASK_UNSAT_REASON_GROUP.format(number=case.number),
+        reply_parameters={"message_id": message_id, "allow_sending_without_reply": True})
 
 
 async def card_sent(session: AsyncSession, row: OutboxMessage, result: Any) -> None:

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from bot.cases import sla
 from bot.cases import texts as T
 from bot.cases.buttons import Act, CaseBtn, CaseList, CasePick, CaseRate, WhistleAck
-from bot.privacy.mask import mask
 from bot.db.models import Case, CaseEvent, Person
 from bot.polls import evaluation
+from bot.privacy.mask import mask
 from bot.taxonomy import CATEGORIES, URGENCY, category_name
 from bot.ui import Button, Keyboard, rows
 
@@ -63,8 +63,12 @@ def group_card(case: Case, worker: Person | None) -> str:
                                urgent=urgent_mark(case), worker=name_of(worker))
 
 
-def plus_keyboard(case: Case) -> Keyboard:
-    return [[Button(T.PLUS_BUTTON.format(n=case.plus_count), CaseBtn(a=Act.PLUS, c=case.id))]]
+def plus_keyboard(case: Case, link: str | None = None) -> Keyboard:
+    """我也遇到 (+N), and with a link (bot.cases.notify.case_link) 查看进度 beside it."""
+    row = [Button(T.PLUS_BUTTON.format(n=case.plus_count), CaseBtn(a=Act.PLUS, c=case.id))]
+    if link:
+        row.append(Button(T.BTN_VIEW, url=link))
+    return [row]
 
 
 def due_line(case: Case, now: datetime, tz: ZoneInfo) -> str:

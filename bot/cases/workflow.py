@@ -35,6 +35,12 @@ async def _get(session: AsyncSession, ctx: AppContext, case_id: int, person: Per
     return case, await access.rights(session, person, case, ctx.settings.admin_ids)
 
 
+def _no_right(rights: access.Rights) -> core.CaseRefused:
+    """Staff pressing a button of a case that moved on (transferred, taken over) hold an
+    outdated button; anyone else never had the right."""
+    return Refused(T.OUTDATED if rights.staff else T.NO_RIGHT)
+
+
 def _need_status(case: Case, *allowed: str) -> None:
     if case.status not in allowed:
         raise Refused(T.NOT_OPEN.format(status=T.STATUS[case.status]))
@@ -83,7 +89,7 @@ async def progress(session: AsyncSession, ctx: AppContext, case_id: int, person:
     case, rights = await _get(session, ctx, case_id, person)
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise Refused(T.NO_RIGHT)
+        raise _no_right(rights)
     await core.event(session, ctx, case, "progress", now, actor=person, text=_note(text))
     return case
 
@@ -97,7 +103,7 @@ async def resolve(session: AsyncSession, ctx: AppContext, case_id: int, person: 
     case, rights = await _get(session, ctx, case_id, person)
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise Refused(T.NO_RIGHT)
+        raise _no_right(rights)
     community = await core.community_of(session, case)
     if photo is None and photo_required(community.settings, case.category):
         raise core.InputRefused(T.ASK_RESOLVE_PHOTO)
@@ -130,7 +136,7 @@ async def transfer(session: AsyncSession, ctx: AppContext, case_id: int, person:
     allowed = rights.organizer if by_organizer else (
         rights.can_handle or (case.status == OPEN and case.assignee_id == person.id))
     if not allowed:
-        raise Refused(T.NO_RIGHT if not by_organizer else TC.NOT_ALLOWED)
+        raise _no_right(rights) if not by_organizer else Refused(TC.NOT_ALLOWED)
     target = await _worker_choice(session, case, target_id)
     if target.id in (case.owner_id, case.assignee_id) and case.status == OPEN:
         raise Refused(T.TRANSFERRED_OK.format(name=R.name_of(target)))
@@ -155,7 +161,7 @@ async def whistle(session: AsyncSession, ctx: AppContext, case_id: int, person: 
     case, rights = await _get(session, ctx, case_id, person)
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise Refused(T.NO_RIGHT)
+        raise _no_right(rights)
     dept = await session.get(Department, department_id)
     if dept is None or dept.community_id != case.community_id:
         raise Refused(TC.BUTTON_UNKNOWN)
@@ -287,6 +293,32 @@ async def add_reason(session: AsyncSession, ctx: AppContext, case_id: int, perso
     return case
 
 
+async def reply_to_case(session: AsyncSession, ctx: AppContext, src: intake.Source,
+                        person: Person, now: datetime) -> Case | None:
+    """A reporter's reply in the group to one of the bot's messages about their active
+    case (the rating prompt, the reason request, a digest): it is their word on the case,
+    told to whoever handles it, never a new case. None: not such a reply."""
+    assert src.reply_to is not None
+    case = await notify.case_of_message(session, src.chat_id, src.reply_to)
+    if case is None or case.reporter_id != person.id or case.status == CLOSED:
+        return None
+    text = src.text.strip()
+    if not text:
+        return None
+    text = text[:MAX_NOTE]
+    reason = case.reopened_count > 0 and case.status == ACCEPTED
+    await core.event(session, ctx, case, "reason", now, actor=person, text=text, tell=False)
+    said = (T.UNSAT_REASON_OWNER if reason else T.REPORTER_REPLY_OWNER).format(
+        number=case.number, text=text)
+    await notify.to_people(session, await access.level_people(session, case), said, now,
+                           case=case)
+    await outbox.enqueue(
+        session, src.chat_id, now=now, ref=f"case:{case.id}", parse_mode=None,
+        dedupe_key=f"case-reply:{src.chat_id}:{src.message_id}", text=T.REPLY_SAVED_GROUP,
+        reply_parameters={"message_id": src.message_id, "allow_sending_without_reply": True})
+    return case
+
+
 async def _close(session: AsyncSession, ctx: AppContext, case: Case, reason: str, now: datetime,
                  *, tell: bool = True) -> None:
     case.status, case.closed_at, case.close_reason = CLOSED, now, reason
@@ -378,14 +410,14 @@ async def check(session: AsyncSession, ctx: AppContext, case_id: int, person: Pe
     if what == "escalate":
         _need_status(case, *ACTIVE)
         if not rights.can_handle:
-            raise Refused(T.NO_RIGHT)
+            raise _no_right(rights)
         return case
     if what == "transfer":
         _need_status(case, *ACTIVE)
         if not (rights.can_handle or (case.status == OPEN and case.assignee_id == person.id)):
-            raise Refused(T.NO_RIGHT)
+            raise _no_right(rights)
         return case
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise Refused(T.NO_RIGHT)
+        raise _no_right(rights)
     return case

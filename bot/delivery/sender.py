@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import AppContext
 from bot.db.base import Base
 from bot.db.models import OutboxMessage, Person
-from bot.db.session import reading, transaction
+from bot.db.session import is_sqlite, reading, transaction
 from bot.delivery import lease
 from bot.delivery.outbox import ON_SENT, resolve_payload
 from bot.delivery.pacer import Pacer
@@ -153,6 +153,19 @@ class Sender:
         wait = await self.start_due(batch)
         await self.join()
         return wait
+
+    async def release_claims_of_dead_runs(self) -> int:
+        """SQLite serves one process at a time, so a claim still standing at start-up
+        belongs to a run that died (kill -9): free it now rather than letting that chat
+        wait out the lease. With PostgreSQL, replicas' claims simply expire."""
+        if not is_sqlite(str(self.ctx.pool.kw["bind"].url)):
+            return 0
+        async with transaction(self.ctx.pool) as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.claimed_until.is_not(None))
+                .values(claimed_by=None, claimed_until=None))
+        return result.rowcount or 0
 
     async def start_due(self, batch: int = 500) -> float:
         """Claim the head of every free chat that is due and start sending each;

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts as T
 from bot.context import AppContext
-from bot.db.models import Grid, Person, Role
+from bot.db.models import Grid, GroupChat, Person, Role
 from bot.errors import Refusal
 from bot.org import service as org
 from bot.org.buttons import BindGrid
@@ -41,26 +41,54 @@ class Said:
 # --- the bot in a group ----------------------------------------------------------------
 
 async def membership_changed(session: AsyncSession, chat_id: int, title: str, was: str,
-                             now: str, reads_all: bool) -> list[str]:
-    """The bot was added, promoted or removed: remember the group; what to say in it."""
+                             now: str, reads_all: bool, adder: Person | None = None) -> Said:
+    """The bot was added, promoted or removed: remember the group. `text` is for the
+    group (residents: the greeting only); what only admins need (privacy mode, being
+    made admin) goes privately to whoever changed the bot, else the organizers."""
     group = await org.remember_group(session, chat_id, title)
     if now in GONE:
         group.active = False
-        return []
+        return Said("")
     was_in = was not in GONE
     group.bot_is_admin = now == "administrator"
-    said = [] if was_in else [T.GROUP_HELLO]
+    hello = "" if was_in else (T.GROUP_HELLO_BOUND if group.grid_id else T.GROUP_HELLO)
     if group.bot_is_admin:
-        return [*said, T.PRIVACY_OK] if was_in else said
-    if not reads_all:
+        admin_note = T.PRIVACY_OK.format(title=title) if was_in else ""
+    elif not reads_all:
         group.privacy_warned = True
-        said.append(T.PRIVACY_WARNING)
-    return said
+        admin_note = T.PRIVACY_WARNING.format(title=title)
+    else:
+        admin_note = ""
+    if not admin_note:
+        return Said(hello)
+    readers = await _admin_readers(session, group, adder)
+    if not readers:  # nobody to tell privately: one plain line for the group's admins
+        short = T.PRIVACY_ASK_ADMIN if not group.bot_is_admin else ""
+        return Said("\n\n".join(p for p in (hello, short) if p))
+    return Said(hello, notify={tg: admin_note for tg in readers})
+
+
+async def _admin_readers(session: AsyncSession, group: GroupChat,
+                         adder: Person | None) -> list[int]:
+    """Who hears the admin notes: the person who changed the bot if they started the bot,
+    else the organizers of the group's community who did."""
+    people = [adder] if adder is not None else []
+    grid = await session.get(Grid, group.grid_id) if group.grid_id else None
+    if not _reachable(adder) and grid is not None:
+        people = await org.organizers(session, grid.community_id)
+    return [p.tg_id for p in people if _reachable(p) and p.tg_id]
+
+
+def _reachable(person: Person | None) -> bool:
+    return bool(person and person.tg_id and person.started_bot and not person.blocked_bot)
 
 
 # --- /bind ------------------------------------------------------------------------------
 
-async def bind_menu(session: AsyncSession, person: Person, ctx: AppContext) -> Said:
+async def bind_menu(session: AsyncSession, person: Person, ctx: AppContext, chat_id: int = 0,
+                    title: str = "") -> Said:
+    """The grids to bind to; the organizer also gets the group's chat id privately
+    (the org file's `groups:` needs it)."""
     communities = await org.organizer_communities(session, person, ctx.settings.admin_ids)
     if not communities:
         raise Refusal(T.NOT_ALLOWED)
@@ -68,7 +96,13 @@ async def bind_menu(session: AsyncSession, person: Person, ctx: AppContext) -> S
     if not grids:
         raise Refusal(T.BIND_NO_GRIDS)
     return Said(T.BIND_CHOOSE, [[Button(f"{g.community.name} · {g.name}", BindGrid(g.id))]
-                                for g in grids])
+                                for g in grids], notify=_chat_id_note(person, chat_id, title))
+
+
+def _chat_id_note(person: Person, chat_id: int, title: str) -> dict[int, str]:
+    if not chat_id or not _reachable(person) or person.tg_id is None:
+        return {}
+    return {person.tg_id: T.GROUP_CHAT_ID.format(title=title, chat_id=chat_id)}
 
 
 async def bind(session: AsyncSession, person: Person, ctx: AppContext, cb: BindGrid,
@@ -149,12 +183,24 @@ async def start(session: AsyncSession, person: Person, ctx: AppContext, private:
     if private:
         person.started_bot = True
         person.blocked_bot = False
-    return T.START.format(name=person.name) + "\n\n" + await help_for(session, person, ctx)
+    text, kinds = await roles(session, person, ctx)
+    greeting = T.START_STAFF if kinds & set(STAFF_ROLES) else T.START
+    return greeting.format(name=person.name) + "\n\n" + help_text(text, kinds)
 
 
-async def whoami(session: AsyncSession, person: Person, ctx: AppContext) -> str:
+async def whoami(session: AsyncSession, person: Person, ctx: AppContext,
+                 group_chat_id: int | None = None, title: str = "") -> Said:
+    """In private: the answer. In a group the id is never shown there: it goes privately
+    (with the group's chat id for an organizer) if the person started the bot."""
     text, _ = await roles(session, person, ctx)
-    return T.WHOAMI.format(name=person.name, tg_id=person.tg_id, roles=text)
+    mine = T.WHOAMI.format(name=person.name, tg_id=person.tg_id, roles=text)
+    if group_chat_id is None:
+        return Said(mine)
+    if not _reachable(person) or person.tg_id is None:
+        return Said(T.WHOAMI_START_FIRST)
+    if await org.organizer_communities(session, person, ctx.settings.admin_ids):
+        mine += "\n\n" + T.GROUP_CHAT_ID.format(title=title, chat_id=group_chat_id)
+    return Said(T.WHOAMI_SENT, notify={person.tg_id: mine})
 
 
 async def staff_roles(session: AsyncSession, admin_ids: list[int]) -> dict[int, set[str]]:

@@ -3,9 +3,9 @@
 # --- the dialog ---------------------------------------------------------------------
 NOT_ORGANIZER = "抱歉，只有社区工作人员可以发起投票。"
 CHOOSE_COMMUNITY = "要在哪个社区发起投票？"
-ASK_QUESTION = "📊 发起民意调查（随时发送 /cancel 放弃）\n\n第1步：请输入投票问题（原生投票最多300字）。"
+ASK_QUESTION = "📊 发起民意调查（随时发送 /cancel 放弃）\n\n第1步：请输入投票问题（最多300字）。"
 ASK_OPTIONS = (
-    "第2步：选择一个常用选项组，或直接发送选项，每行一个（至少2个；超过12个将使用按钮投票）。"
+    "第2步：选择一个常用选项组，或直接发送选项，每行一个（至少2个；超过12个时，居民点下面的选项按钮来投票）。"
 )
 ASK_MULTIPLE = "第3步：单选还是多选？"
 ASK_ANONYMOUS = (
@@ -23,7 +23,7 @@ ASK_CLOSES = (
 )
 ASK_RECURRENCE = (
     "第8步：是否定期重复？点「不重复」，或发送规则：\n"
-    "• 每月17日 09:00\n• 每周一 09:00\n• cron 0 9 * * 1（标准 crontab 五段）"
+    "• 每月17日 09:00\n• 每周一 09:00"
 )
 ASK_ELIGIBILITY = "第9步：谁可以投票？"
 ASK_LINK = "第10步：关联项目或工单类别？点「不关联」，发送「项目 编号」，或点选一个类别。"
@@ -52,7 +52,7 @@ BTN_NO_REPEAT = "不重复"
 BTN_NO_LINK = "不关联"
 DURATIONS = [("1天", 24 * 60), ("3天", 3 * 24 * 60), ("7天", 7 * 24 * 60)]
 ELIGIBILITY = {"anyone": "群内所有人", "residents": "仅登记居民", "household": "登记居民，每户一票"}
-KINDS = {"native": "Telegram 投票", "buttons": "按钮投票"}
+KINDS = {"native": "群内投票", "buttons": "点选项按钮"}
 
 FIELDS = {
     "question": "问题", "options": "选项", "multiple": "单选/多选", "anonymous": "公开/匿名",
@@ -62,7 +62,7 @@ FIELDS = {
 
 # --- validation ---------------------------------------------------------------------
 ERR_QUESTION_EMPTY = "问题不能为空，请重新输入。"
-ERR_QUESTION_LONG = "问题太长了（{n}字），原生投票最多{limit}字，请精简后重新输入。"
+ERR_QUESTION_LONG = "问题太长了（{n}字），投票问题最多{limit}字，请精简后重新输入。"
 ERR_OPTIONS_FEW = "至少需要2个选项，请重新发送选项（每行一个）。"
 ERR_OPTIONS_DUP = "选项「{option}」重复了，请重新发送选项。"
 ERR_OPTIONS_MANY = "选项太多了（{n}个），最多{limit}个，请重新发送选项。"
@@ -73,7 +73,7 @@ ERR_WHEN = "没看懂这个时间：「{text}」。请按 2026-12-01 09:00 或 �
 ERR_PAST = "{when} 已经过去了，请发送一个将来的时间。"
 ERR_CLOSE_BEFORE_OPEN = "截止时间 {closes} 不能早于开始时间 {opens}，请重新发送截止时间。"
 ERR_CLOSE_WHEN = "没看懂：「{text}」。请发送截止时间（如 12-03 18:00）或时长（如 3天、48小时）。"
-ERR_RECURRENCE = "没看懂这个重复规则：「{text}」。例如：每月17日 09:00、每周一 09:00、cron 0 9 * * 1。"
+ERR_RECURRENCE = "没看懂这个重复规则：「{text}」。例如：每月17日 09:00、每周一 09:00。"
 ERR_LINK = "没看懂：「{text}」。请发送「项目 编号」，或点击按钮。"
 ERR_PROJECT = "没有找到项目 {number}。"
 ERR_FIX = "请修改「{field}」：{error}"
@@ -105,7 +105,7 @@ NO_RESULT_YET = "民意调查 #{id} 还没有结束。目前已有 {voters} 人�
 # --- group posts ----------------------------------------------------------------------
 OPEN_POST = "📊 民意调查 #{id}：{question}\n{how}截止时间：{closes}。{who}{anon}"
 OPEN_HOW_NATIVE = "请在下面的投票中选择。"
-OPEN_HOW_BUTTONS = "请点击下面的按钮投票{multi}。"
+OPEN_HOW_BUTTONS = "请点击下面的选项按钮进行投票{multi}。"
 OPEN_MULTI = "（可多选，再点一次取消）"
 WHO = {"anyone": "", "residents": "仅登记居民的投票计入。",
        "household": "仅登记居民的投票计入，每户一票。"}
@@ -150,4 +150,4 @@ WEEKDAYS = "一二三四五六日"
 REPEAT_NONE = "不重复"
 REPEAT_MONTHLY = "每月{day}日 {time}"
 REPEAT_WEEKLY = "每周{weekday} {time}"
-REPEAT_CRON = "cron {expr}"
+REPEAT_CRON = "按自定义时间（{expr}）"

@@ -155,7 +155,28 @@ async def create_project(
     await session.flush()
     await project_schedule.on_created(session, project, group_ids, now=now, tz=tz)
     await publish(session, project, entry, now=now)
+    await _tell_supervisors(session, project, supervisors or [], group_ids, now=now)
     return project
+
+
+async def _tell_supervisors(session: AsyncSession, project: Project, people: list[Person],
+                            group_ids: list[int], *, now: datetime) -> None:
+    """The 监督员 named in the form hear of it: privately if they started the bot, else
+    named in the project's groups (where they can then /start)."""
+    chats = list(await session.scalars(select(GroupChat.chat_id).where(
+        GroupChat.id.in_(group_ids)))) if group_ids else []
+    for person in people:
+        title = escape(project.title)
+        if person.tg_id and person.started_bot and not person.blocked_bot:
+            await outbox.enqueue(session, person.tg_id, now=now, ref=f"project:{project.id}",
+                                 text=T.SUPERVISOR_NOTIFY.format(id=project.id, title=title))
+            continue
+        who = f"@{person.username}" if person.username else escape(person.name or "")
+        for chat_id in chats:
+            await outbox.enqueue(
+                session, chat_id, now=now, ref=f"project:{project.id}",
+                dedupe_key=f"project-sup:{project.id}:{person.id}:{chat_id}",
+                text=T.SUPERVISOR_NOTIFY_GROUP.format(who=who, id=project.id, title=title))
 
 
 async def create_from_form(session: AsyncSession, person: Person, form: ProjectForm, *,
@@ -250,6 +271,7 @@ async def post_update(
             raise ProjectError(T.MILESTONE_ALREADY.format(pos=milestone.position,
                                                           title=milestone.title))
     parts = []
+    before = progress(project)
     if milestone is not None:
         milestone.done_at = now
         parts.append(T.CHANGE_MILESTONE_DONE.format(title=milestone.title))
@@ -259,6 +281,8 @@ async def post_update(
     # The last word on progress: a percent, or (milestone only) the milestones.
     project.percent = args.percent if args.percent is not None else (
         None if milestone is not None else project.percent)
+    if args.percent is None and progress(project) < before:
+        project.percent = before  # a milestone done never lowers the bar
     entry = _entry(project, "update", "\n".join(parts), now=now, actor=person,
                    percent=progress(project), milestone_id=milestone.id if milestone else None,
                    media_group_id=media_group_id)
@@ -346,8 +370,9 @@ async def advance(session: AsyncSession, project: Project, person: Person, *,
     elif target == CLOSED:
         await _close(session, project, person, T.CHANGE_CLOSED_MANUAL, now=now)
     else:
-        await _move(session, project, person, target, "decision",
-                    T.CHANGE_DECISION_MANUAL.format(stage=T.STAGES[target]), now=now)
+        text = (T.CHANGE_TO_DELIBERATION if target == DECIDING
+                else T.CHANGE_DECISION_MANUAL.format(stage=T.STAGES[target]))
+        await _move(session, project, person, target, "decision", text, now=now)
     return StageResult(project.stage)
 
 

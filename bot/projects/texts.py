@@ -43,7 +43,8 @@ MORE_PHOTOS = "（附现场照片 {count} 张）"
 CHANGE_CREATED = "新项目发布，欢迎大家提意见、参与共建！"
 CHANGE_MILESTONE_DONE = "节点完成：{title}"
 CHANGE_STAGE = "项目进入「{stage}」阶段"
-CHANGE_DECISION_MANUAL = "【决议公开】经居民议事，决定进入「{stage}」阶段。"
+CHANGE_DECISION_MANUAL = "【决议公开】方案经居民线下议事通过，项目进入「{stage}」阶段。"
+CHANGE_TO_DELIBERATION = "意见征集结束，项目进入「议事决议」阶段，请居民代表参与议事。"
 CHANGE_DECISION_POLL = "【决议公开】居民表决通过（{summary}），进入「{stage}」阶段。"
 CHANGE_DECISION_REJECTED = "【决议公开】居民表决未通过（{summary}），项目暂留在「{stage}」阶段。"
 CHANGE_SHELVED = "项目搁置。原因：{reason}"
@@ -151,6 +152,9 @@ SUPERVISOR_HOW = "用法：/project_supervisor 项目编号 @用户名"
 SUPERVISOR_ADDED = "✅ {name} 已成为项目 #{id} 的居民监督员，可以发布进展和照片。"
 SUPERVISOR_NOTIFY = ("您已被设为项目 #{id}「{title}」的居民监督员。"
                      "可以用 /project_update {id} 进展说明 发布进展（可附照片）。")
+
+SUPERVISOR_NOTIFY_GROUP = ("{who} 已被设为项目 #{id}「{title}」的居民监督员。"
+                           "请私聊我发送 /start，之后就能发布进展、收到项目通知。")
 
 FROM_CASE_NOTIFY = "您提出的建议 {number} 已转为社区项目 #{id}「{title}」，有进展会通知您。"
 FROM_CASE_EVENT = "转为社区项目 #{id}"

@@ -58,10 +58,10 @@ WEEKLY_OVERDUE_NOW = "当前仍超时工单 {n} 件，明早的晾晒清单会�
 
 MONTHLY_TITLE = "📣 {community} {period} 社情发布会"
 MONTHLY_BODY = (
-    "本月居民共反映问题 {opened} 件，已办结 {resolved} 件。\n"
+    "上月居民共反映问题 {opened} 件，已办结 {resolved} 件。\n"
     "响应率 {response}，解决率 {resolve}，满意率 {satisfaction}（未评价 {unrated_share}）。"
 )
-MONTHLY_EMPTY = "本月没有收到居民反映的问题。"
+MONTHLY_EMPTY = "上月没有收到居民反映的问题。"
 MONTHLY_TOP = "大家最关心的：{items}"
 MONTHLY_THANKS = "感谢各位邻居的监督和参与！遇到问题，直接在群里说就行。"
 

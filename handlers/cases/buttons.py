@@ -118,6 +118,8 @@ async def rate(query: CallbackQuery, cb: CaseRate, session: AsyncSession, person
     if case.status == "accepted" and private:
         await _wait_for_note(state, cases.REASON, case.id)
         await cases.say(session, person, T.ASK_UNSAT_REASON, now)
+    elif case.status == "accepted" and message is not None:
+        await cases.ask_reason_in_group(session, case, message.chat.id, message.message_id, now)
     if message is not None:
         await cases.set_buttons(session, case, message.chat.id, message.message_id, None, now)
 

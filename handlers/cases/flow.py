@@ -40,9 +40,12 @@ def media_of(message: Message) -> str | None:
 
 def source_of(message: Message) -> cases.Source:
     photo = photo_of(message)
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.is_bot
     return cases.Source(chat_id=message.chat.id, message_id=message.message_id,
                         text=text_of(message), photos=[photo] if photo else [],
-                        media_group_id=message.media_group_id, media=media_of(message))
+                        media_group_id=message.media_group_id, media=media_of(message),
+                        reply_to=replied.message_id if to_bot and replied else None)
 
 
 def author_of(message: Message) -> cases.Author | None:
