@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    texts = [json.loads(l)["text"] for l in DATA.open(encoding="utf-8") if l.strip()]
+    texts = [json.loads(line)["text"] for line in DATA.open(encoding="utf-8") if line.strip()]
 
     bare, ours, ratio = throughput(texts, args.repeat, eager=False)
     _, ours_e, ratio_e = throughput(texts, args.repeat, eager=True)

@@ -252,7 +252,7 @@ class ScenarioMixin:
         group_id = self.world.unique_id("")
         return [
             self.send_photo(user, chat, caption if i == 0 else None, group_id,
-                            data=tiny_png(4 + i, 3))  # fmt: skip
+                            data=tiny_png(4 + i, 3))
             for i in range(n)
         ]
 

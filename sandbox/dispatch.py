@@ -71,7 +71,7 @@ class ApiCore:
         except ApiError as exc:
             record.status, record.error = exc.code, exc.description
             return exc.code, exc.payload()
-        except Exception as exc:  # noqa: BLE001 - answered like Telegram's 500
+        except Exception as exc:
             log.exception("sandbox: %s failed", method)
             self.internal_errors.append(exc)
             record.status, record.error = 500, repr(exc)

@@ -153,8 +153,8 @@ def plan(orgs: list[Org], total: int, rng: random.Random) -> list[tuple[Org, int
     sizes = [rng.uniform(0.5, 1.5) for _ in orgs]
     counts = [int(s * total / sum(sizes)) for s in sizes]
     counts[0] += total - sum(counts)
-    firsts = list(itertools.accumulate([1] + counts[:-1]))
-    return [(o, n, first, rng.randrange(2**32)) for o, n, first in zip(orgs, counts, firsts)]
+    firsts = list(itertools.accumulate([1, *counts[:-1]]))
+    return [(o, n, first, rng.randrange(2**32)) for o, n, first in zip(orgs, counts, firsts, strict=False)]
 
 
 def generate_community(o: Org, n: int, first_id: int, seed_value: int, start: datetime,

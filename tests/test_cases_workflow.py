@@ -81,7 +81,7 @@ async def test_full_loop_resolve_rate_close(ctx: AppContext, cw: World) -> None:
     mine = await outbox(ctx, cw.resident.tg_id)
     assert any("处理进展：已联系电工" in t for t in texts(mine))
     assert any(r.method == "sendPhoto" for r in mine)  # the result photo
-    rate_row = [r for r in mine if "请您评价" in (r.payload.get("text") or "")][0]
+    rate_row = next(r for r in mine if "请您评价" in (r.payload.get("text") or ""))
     labels = [b["text"] for b in rate_row.payload["reply_markup"]["inline_keyboard"][0]]
     assert labels == ["满意", "基本满意", "不满意"]
     assert "只有反映人" in await refused(act(ctx, cases.rate, cid, 0, 1, who=cw.neighbour))

@@ -21,13 +21,17 @@ async def load_org(world) -> None:
 
 async def test_added_to_a_group_says_hello_and_warns_about_privacy(world):
     liu = world.sb.add_user("刘书记", user_id=2001)
+    liu.start_bot()
     group = world.sb.add_group("东湖三网格", [liu], creator=liu)
-    hello = await world.sb.wait_for(group.id, lambda m: "/bind" in m.text)
-    warning = await world.sb.wait_for(group.id, lambda m: "setprivacy" in m.text)
-    assert "管理员" in warning.text and hello.message_id < warning.message_id
+    await world.sb.wait_for(group.id, lambda m: "/bind" in m.text)
+    # #13.11: the warning is for whoever added the bot, privately, not for residents
+    warning = await world.sb.wait_for(liu.id, lambda m: "setprivacy" in m.text)
+    assert "管理员" in warning.text and "东湖三网格" in warning.text
     world.sb.set_bot_status(group, "administrator", by=liu)
-    ok = await world.sb.wait_for(group.id, lambda m: "管理员" in m.text)
-    assert "看到群里的发言" in ok.text
+    ok = await world.sb.wait_for(liu.id, lambda m: "看到群里的发言" in m.text)
+    assert "管理员" in ok.text
+    await world.settle()
+    assert not [m for m in world.sb.bot_messages(group.id) if "setprivacy" in m.text]
 
 
 async def test_no_privacy_warning_when_the_bot_can_read_everything(world):

@@ -1,5 +1,6 @@
 """The outbox sender against the local Bot API server: limits, 429s, refusals, restarts."""
 import asyncio
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -64,7 +65,7 @@ async def test_per_chat_pace_is_respected(sandbox, bot, live):
     sender = Sender(live, bot, Pacer(per_chat_interval=0.3))
     await sender.flush(timeout=10)
     times = [r.time for r in sandbox.requests_for("sendMessage")]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) == 4 and min(gaps) >= 0.28
 
 

@@ -98,7 +98,7 @@ class WebhookReceiver:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+        port = site._server.sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}/hook"
 
     async def __aexit__(self, *exc: object) -> None:
@@ -210,7 +210,7 @@ async def test_webhook_response_method_is_executed(sandbox: SandboxServer, sandb
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     try:
-        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+        port = site._server.sockets[0].getsockname()[1]
         await sandbox_bot.set_webhook(f"http://127.0.0.1:{port}/hook")
         user = sandbox.add_user("欧阳")
         user.start_bot()

@@ -198,7 +198,8 @@ REPORT_OPENED = "✅ 已登记工单 {number}（{category}），交由{worker}�
 REPORT_LINKED = "📎 这个问题已有工单 {number}（{status}），已为您记录，进展会告诉您。"
 REPORT_EXPIRED = "报事已超时或已完成，请重新发送 /report。"
 EVENT["reason"] = "居民意见：{text}"
-ASK_UNSAT_REASON_GROUP = "很抱歉没让您满意，工单 {number} 已重新打开交回原负责人。请直接回复这条消息，说说原因（哪里还没解决）："
+ASK_UNSAT_REASON_GROUP = ("很抱歉没让您满意，工单 {number} 已重新打开交回原负责人。"
+                          "请直接回复这条消息，说说原因（哪里还没解决）：")
 REPORTER_REPLY_OWNER = "💬 工单 {number} 反映人回复：{text}"
 REPLY_SAVED_GROUP = "已记入工单，负责人会看到。"
 UNSAT_REASON_OWNER = "💬 工单 {number} 居民的不满意原因：{text}"

@@ -13,7 +13,7 @@ from bot.cases import access, core, intake, notify, sla
 from bot.cases import render as R
 from bot.cases import texts as T
 from bot.context import AppContext
-from bot.db.models import Case, Department, Person, Whistle
+from bot.db.models import Case, CaseEvent, Department, Person, Whistle
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, RESOLVED
 from bot.db.models.projects import Project
 from bot.delivery import outbox
@@ -35,10 +35,14 @@ async def _get(session: AsyncSession, ctx: AppContext, case_id: int, person: Per
     return case, await access.rights(session, person, case, ctx.settings.admin_ids)
 
 
-def _no_right(rights: access.Rights) -> core.CaseRefused:
-    """Staff pressing a button of a case that moved on (transferred, taken over) hold an
-    outdated button; anyone else never had the right."""
-    return Refused(T.OUTDATED if rights.staff else T.NO_RIGHT)
+async def _no_right(session: AsyncSession, case: Case, person: Person,
+                    rights: access.Rights) -> core.CaseRefused:
+    """Staff who once acted on the case (accepted, transferred it) and press one of its
+    buttons after it moved on hold an outdated button; anyone else never had the right."""
+    if rights.staff and await session.scalar(select(CaseEvent.id).where(
+            CaseEvent.case_id == case.id, CaseEvent.actor_id == person.id).limit(1)):
+        return Refused(T.OUTDATED)
+    return Refused(T.NO_RIGHT)
 
 
 def _need_status(case: Case, *allowed: str) -> None:
@@ -89,7 +93,7 @@ async def progress(session: AsyncSession, ctx: AppContext, case_id: int, person:
     case, rights = await _get(session, ctx, case_id, person)
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise _no_right(rights)
+        raise await _no_right(session, case, person, rights)
     await core.event(session, ctx, case, "progress", now, actor=person, text=_note(text))
     return case
 
@@ -103,7 +107,7 @@ async def resolve(session: AsyncSession, ctx: AppContext, case_id: int, person: 
     case, rights = await _get(session, ctx, case_id, person)
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise _no_right(rights)
+        raise await _no_right(session, case, person, rights)
     community = await core.community_of(session, case)
     if photo is None and photo_required(community.settings, case.category):
         raise core.InputRefused(T.ASK_RESOLVE_PHOTO)
@@ -136,7 +140,9 @@ async def transfer(session: AsyncSession, ctx: AppContext, case_id: int, person:
     allowed = rights.organizer if by_organizer else (
         rights.can_handle or (case.status == OPEN and case.assignee_id == person.id))
     if not allowed:
-        raise _no_right(rights) if not by_organizer else Refused(TC.NOT_ALLOWED)
+        if by_organizer:
+            raise Refused(TC.NOT_ALLOWED)
+        raise await _no_right(session, case, person, rights)
     target = await _worker_choice(session, case, target_id)
     if target.id in (case.owner_id, case.assignee_id) and case.status == OPEN:
         raise Refused(T.TRANSFERRED_OK.format(name=R.name_of(target)))
@@ -161,7 +167,7 @@ async def whistle(session: AsyncSession, ctx: AppContext, case_id: int, person: 
     case, rights = await _get(session, ctx, case_id, person)
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise _no_right(rights)
+        raise await _no_right(session, case, person, rights)
     dept = await session.get(Department, department_id)
     if dept is None or dept.community_id != case.community_id:
         raise Refused(TC.BUTTON_UNKNOWN)
@@ -410,14 +416,14 @@ async def check(session: AsyncSession, ctx: AppContext, case_id: int, person: Pe
     if what == "escalate":
         _need_status(case, *ACTIVE)
         if not rights.can_handle:
-            raise _no_right(rights)
+            raise await _no_right(session, case, person, rights)
         return case
     if what == "transfer":
         _need_status(case, *ACTIVE)
         if not (rights.can_handle or (case.status == OPEN and case.assignee_id == person.id)):
-            raise _no_right(rights)
+            raise await _no_right(session, case, person, rights)
         return case
     _need_status(case, ACCEPTED)
     if not rights.can_handle:
-        raise _no_right(rights)
+        raise await _no_right(session, case, person, rights)
     return case

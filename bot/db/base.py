@@ -39,7 +39,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {
+    type_annotation_map = {  # noqa: RUF012  (SQLAlchemy reads it from the class)
         TgId: BigInteger(),
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),

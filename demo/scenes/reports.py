@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scheduler import timers
 from bot.db.models import Community
 from bot.db.session import transaction
 from bot.reports import service as reports
 from bot.reports import texts as T
+from scheduler import timers
 
 
 async def scene(demo: Any) -> None:

@@ -55,7 +55,7 @@ async def send_media_group(call: Call, p: Any) -> list[dict[str, Any]]:
         post(
             call, chat, caption=caption, caption_entities=entities, **{kind: stored},
             media_group_id=group_id, reply_to=reply_to,
-        )  # fmt: skip
+        )
         for kind, stored, caption, entities in prepared
     ]
     return [render(call, msg) for msg in messages]
