@@ -156,12 +156,7 @@ async def play(out: TextIO = sys.stdout, pause: float = 0.0) -> Demo:
             demo.residents = [demo.user(n) for n in ("王阿姨", "李师傅", "陈大爷", "小赵")]
             out.write("邻里 Linli 演示：东湖社区的一天（本地模拟 Telegram，无需令牌和网络）\n")
             for name in SCENES:
-                try:
-                    module = importlib.import_module(f"demo.scenes.{name}")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"demo.scenes.{name}":
-                        raise
-                    continue
+                module = importlib.import_module(f"demo.scenes.{name}")
                 await module.scene(demo)
                 await demo.settle()
             demo.narrate("演示结束")

@@ -13,6 +13,9 @@ async def scene(demo: Any) -> None:
     wang.start_bot()
     zhou.start_bot()
     await demo.settle()
+    demo.narrate("王阿姨先问问：机器人会保存我的哪些信息？")
+    demo.say(wang, wang.id, "/privacy")
+    await demo.settle()
 
     demo.narrate("王阿姨在群里反映楼道灯坏了（电话号码会被自动隐藏）")
     demo.say(wang, group, "3号楼2单元楼道灯坏了好几天了，晚上太黑，我电话13812345678")

@@ -25,7 +25,7 @@ async def scene(demo: Any) -> None:
     await _answer(demo, liu, "本月书记接待日，您最希望聊哪个话题？")
     await _answer(demo, liu, "加装电梯\n停车管理\n垃圾分类\n老年食堂")
     await _press(demo, liu, "单选", "第3步")
-    await _press(demo, liu, "公开", "第4步")
+    await _press(demo, liu, "匿名（推荐）", "第4步")
     await _press(demo, liu, "全部群", "第5步")
     await _press(demo, liu, "立即开始", "第6步")
     await _answer(demo, liu, "2020-01-01 09:00")  # a close in the past: asked again
@@ -36,7 +36,7 @@ async def scene(demo: Any) -> None:
     demo.narrate("核对无误，确认发出")
     await _press(demo, liu, "✅ 确认", "请核对")
 
-    demo.narrate("居民在群里投票；陈大爷改了主意，只算最后一次")
+    demo.narrate("居民在群里匿名投票（谁投了什么，任何人都看不到）；陈大爷改了主意，只算最后一次")
     poll = next(m for m in reversed(demo.sb.bot_messages(group)) if m.poll_id is not None)
     for voter, choice in ((wang, 0), (li, 1), (chen, 0), (zhao, 3)):
         demo.sb.vote(voter, poll, [choice])
