@@ -72,7 +72,9 @@ async def test_poison_update_fails_once_quickly_and_replies_once(sandbox, sandbo
     assert replies.count("收到") == 2  # one per poison update, never repeated
 
 
-async def test_transient_db_error_is_retried_without_holding_other_chats(sandbox, sandbox_bot, ctx):
+async def test_transient_db_error_is_retried_without_holding_other_chats(sandbox, sandbox_bot, ctx,
+                                                                         monkeypatch):
+    monkeypatch.setattr("bot.delivery.inbox.RETRY_BASE", 1.0)  # room to answer bob first
     alice, bob = sandbox.add_user("王阿姨"), sandbox.add_user("李师傅")
     alice.start_bot()
     bob.start_bot()
@@ -82,9 +84,9 @@ async def test_transient_db_error_is_retried_without_holding_other_chats(sandbox
         await inbox.store([update(10, alice, "locked")])
         await sandbox.wait_until(lambda: seen.get("locked") == 1, timeout=1)
         await inbox.store([update(11, bob, "hello")])  # another chat, during the backoff
-        await sandbox.wait_for(bob.id, lambda m: m.text == "你好", timeout=0.15)
+        await sandbox.wait_for(bob.id, lambda m: m.text == "你好", timeout=0.8)
         assert seen["locked"] == 1  # bob was answered while alice's update waits its retry
-        await sandbox.wait_for(alice.id, lambda m: m.text == "终于好了", timeout=2)
+        await sandbox.wait_for(alice.id, lambda m: m.text == "终于好了", timeout=3)
         assert await status_of(ctx, 10) == ("done", 2)
     finally:
         runner.cancel()

@@ -24,8 +24,11 @@ RETRY_BASE = 0.2  # seconds; doubled each attempt (0.2, 0.4, 0.8, 1.6)
 
 def is_transient(exc: BaseException) -> bool:
     """A database error worth retrying (a lock, a serialization conflict, a dropped
-    connection); anything else is a defect: retrying would only repeat its replies."""
-    if isinstance(exc, (OperationalError, InterfaceError, TimeoutError, ConnectionError)):
+    connection, or a unique key another update of the same new person or thing took
+    first — the retry finds its row); anything else is a defect: retrying would only
+    repeat its replies."""
+    if isinstance(exc, (OperationalError, InterfaceError, IntegrityError, TimeoutError,
+                        ConnectionError)):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
