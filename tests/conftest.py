@@ -46,6 +46,26 @@ def _per_worker(url: str) -> str:
 TEST_DB = _per_worker(os.environ.get("LINLI_TEST_DATABASE_URL", ""))
 features.wire()
 _pg_tables: str | None = None  # PostgreSQL: migrated once; the tables to TRUNCATE
+# Between tests: TRUNCATE only the tables a test wrote to (TRUNCATE of every table costs
+# ~100 ms), and restart every sequence that moved, so ids start at 1 again.
+_PG_RESET = """
+CREATE OR REPLACE FUNCTION linli_test_reset() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE t text; dirty text[] := '{}'; has boolean; s record;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables
+           WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', t) INTO has;
+    IF has THEN dirty := dirty || quote_ident(t); END IF;
+  END LOOP;
+  IF array_length(dirty, 1) > 0 THEN
+    EXECUTE 'TRUNCATE ' || array_to_string(dirty, ', ') || ' CASCADE';
+  END IF;
+  FOR s IN SELECT schemaname, sequencename FROM pg_sequences
+           WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
+  END LOOP;
+END $$;
+"""
 
 
 def pytest_report_header() -> str:
@@ -99,12 +119,14 @@ async def _pg_prepare(eng: AsyncEngine) -> None:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
         await migrate.upgrade(eng)
+        async with eng.begin() as conn:
+            await conn.execute(text(_PG_RESET))
         async with eng.connect() as conn:
             existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
         _pg_tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name in existing)
         return
     async with eng.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {_pg_tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("SELECT linli_test_reset()"))
 
 
 @pytest.fixture
