@@ -15,7 +15,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
@@ -48,7 +47,7 @@ POLL_RETRY_BASE = 1.0  # seconds before the first retry of a failed getUpdates
 
 def build_bot(settings: Settings, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
 
 
 def build_storage(settings: Settings) -> BaseStorage:

@@ -14,6 +14,8 @@ from bot.reports import texts as T
 from handlers.callbacks import keyboard
 from handlers.filters import On
 
+HTML = "HTML"  # this feature's texts are HTML (user values escaped in bot/)
+
 PRIVATE = F.chat.type == "private"
 FILE_PERIODS = tuple(range(len(reports.EXPORT_PERIODS)))
 FILE_FORMATS = tuple(range(len(reports.FORMATS)))
@@ -26,7 +28,7 @@ async def not_here(message: Message) -> None:
 async def stats_cmd(message: Message, session: AsyncSession, person: Person,
                     ctx: AppContext) -> None:
     screen = await reports.stats_screen(session, person, ctx)
-    await message.answer(screen.text, reply_markup=keyboard(screen.keyboard))
+    await message.answer(screen.text, parse_mode=HTML, reply_markup=keyboard(screen.keyboard))
 
 
 async def stats_view(query: CallbackQuery, cb: reports.StatsView, session: AsyncSession,
@@ -36,7 +38,7 @@ async def stats_view(query: CallbackQuery, cb: reports.StatsView, session: Async
     kb, message = keyboard(screen.keyboard), query.message
     if isinstance(message, Message) and (message.html_text, message.reply_markup) != (
             screen.text, kb):
-        await message.edit_text(screen.text, reply_markup=kb)
+        await message.edit_text(screen.text, parse_mode=HTML, reply_markup=kb)
 
 
 async def stats_charts(query: CallbackQuery, cb: reports.StatsCharts, session: AsyncSession,
@@ -60,7 +62,7 @@ async def export_periods(query: CallbackQuery, cb: reports.ExportPick, session: 
     screen = await reports.export_periods(session, person, ctx, cb)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(screen.text, reply_markup=keyboard(screen.keyboard))
+        await query.message.edit_text(screen.text, parse_mode=HTML, reply_markup=keyboard(screen.keyboard))
 
 
 async def export_file(query: CallbackQuery, cb: reports.ExportPick, session: AsyncSession,
@@ -75,7 +77,7 @@ async def _send(message: Message, result: reports.Screen | reports.Document) -> 
     if isinstance(result, reports.Document):
         await message.answer_document(_file(result), caption=result.caption)
     else:
-        await message.answer(result.text, reply_markup=keyboard(result.keyboard))
+        await message.answer(result.text, parse_mode=HTML, reply_markup=keyboard(result.keyboard))
 
 
 def _file(item: reports.Photo | reports.Document) -> BufferedInputFile:

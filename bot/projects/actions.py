@@ -182,7 +182,7 @@ async def supervisor(session: AsyncSession, person: Person, args: str | None, gr
     await svc.add_supervisor(session, project, person, target, admin_ids=ctx.settings.admin_ids)
     if target.tg_id and target.started_bot and not target.blocked_bot:
         await outbox.enqueue(session, target.tg_id, now=now, ref=f"project:{project.id}",
-                             text=T.SUPERVISOR_NOTIFY.format(id=project.id,
+                             parse_mode="HTML", text=T.SUPERVISOR_NOTIFY.format(id=project.id,
                                                              title=escape(project.title)))
     return T.SUPERVISOR_ADDED.format(name=escape(target.name or who), id=project.id)
 

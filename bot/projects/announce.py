@@ -69,7 +69,8 @@ async def send_post(session: AsyncSession, chat_id: int, text: str, *, now: date
                     update_id: int | None = None, markup: dict[str, Any] | None = None,
                     not_before: datetime | None = None) -> int:
     """Queue one post to one chat; returns how many outbox rows it took."""
-    common: dict[str, Any] = {"now": now, "ref": ref, "not_before": not_before}
+    common: dict[str, Any] = {"now": now, "ref": ref, "not_before": not_before,
+                              "parse_mode": "HTML"}
     rows = 0
 
     async def texts(parts: list[str]) -> None:
@@ -88,7 +89,7 @@ async def send_post(session: AsyncSession, chat_id: int, text: str, *, now: date
                                 {"update_id": update_id, "caption": text if fits else None})
         wait = now + ALBUM_WAIT if album_pending else not_before
         await outbox.enqueue(session, chat_id, "sendMediaGroup", media=media,
-                             dedupe_key=f"{key}:a", **{**common, "not_before": wait})
+                             dedupe_key=f"{key}:a", now=now, ref=ref, not_before=wait)
         return rows + 1
     if photos:
         extra = {"caption": text, **({"reply_markup": markup} if markup else {})} if fits else {}

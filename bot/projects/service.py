@@ -169,12 +169,13 @@ async def _tell_supervisors(session: AsyncSession, project: Project, people: lis
         title = escape(project.title)
         if person.tg_id and person.started_bot and not person.blocked_bot:
             await outbox.enqueue(session, person.tg_id, now=now, ref=f"project:{project.id}",
+                                 parse_mode="HTML",
                                  text=T.SUPERVISOR_NOTIFY.format(id=project.id, title=title))
             continue
         who = f"@{person.username}" if person.username else escape(person.name or "")
         for chat_id in chats:
             await outbox.enqueue(
-                session, chat_id, now=now, ref=f"project:{project.id}",
+                session, chat_id, now=now, ref=f"project:{project.id}", parse_mode="HTML",
                 dedupe_key=f"project-sup:{project.id}:{person.id}:{chat_id}",
                 text=T.SUPERVISOR_NOTIFY_GROUP.format(who=who, id=project.id, title=title))
 
@@ -240,7 +241,7 @@ async def create_from_case(session: AsyncSession, case: Case, *, title: str,
             await follow(session, project, reporter, True)
             if reporter.tg_id and reporter.started_bot and not reporter.blocked_bot:
                 await outbox.enqueue(session, reporter.tg_id, now=now, ref=f"project:{project.id}",
-                                     dedupe_key=f"prj:{project.id}:fromcase",
+                                     dedupe_key=f"prj:{project.id}:fromcase", parse_mode="HTML",
                                      text=T.FROM_CASE_NOTIFY.format(
                                          number=escape(case.number), id=project.id,
                                          title=escape(project.title)))

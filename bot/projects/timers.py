@@ -56,7 +56,7 @@ async def stale_reminder(session: AsyncSession, timer: Timer, ctx: AppContext) -
     for person in await _organizers_to_remind(session, project):
         assert person.tg_id is not None
         await outbox.enqueue(
-            session, person.tg_id, now=now, not_before=_after_quiet(ctx, now),
+            session, person.tg_id, now=now, not_before=_after_quiet(ctx, now), parse_mode="HTML",
             ref=project_ref(project.id), dedupe_key=f"prj:{project.id}:stale:{timer.id}:{person.id}",
             text=T.STALE_REMINDER.format(id=project.id, title=escape(project.title), days=idle),
         )

@@ -111,6 +111,7 @@ async def _post(session: AsyncSession, ctx: AppContext, chats: list[int], text: 
     not_before = after_quiet_hours(now, parse_quiet_hours(ctx.settings.quiet_hours), ctx.tz)
     for chat_id in dict.fromkeys(chats):
         await outbox.enqueue(session, chat_id, now=now, not_before=not_before, text=text,
+                             parse_mode="HTML",
                              dedupe_key=f"{key}:{chat_id}", ref=key.rsplit(":", 1)[0])
 
 

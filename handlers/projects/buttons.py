@@ -14,6 +14,8 @@ from bot.db.models import Person
 from handlers.callbacks import keyboard
 from handlers.filters import On
 
+HTML = "HTML"  # this feature's texts are HTML (user values escaped in bot/)
+
 
 async def follow(query: CallbackQuery, cb: projects.ProjFollow, session: AsyncSession,
                  person: Person) -> None:
@@ -31,7 +33,7 @@ async def join(query: CallbackQuery, cb: projects.ProjJoin, session: AsyncSessio
         return
     text, kb = await projects.join_button(session, cb)
     await query.answer()
-    await message.reply(text, reply_markup=keyboard(kb))
+    await message.reply(text, parse_mode=HTML, reply_markup=keyboard(kb))
 
 
 async def pledge(query: CallbackQuery, cb: projects.ProjPledge, session: AsyncSession,

@@ -18,6 +18,8 @@ from bot.db.models import Person
 from handlers.callbacks import keyboard
 from handlers.projects import buttons
 
+HTML = "HTML"  # this feature's texts are HTML (user values escaped in bot/)
+
 
 def group_of(message: Message) -> int | None:
     """The group's chat id; None in a private chat."""
@@ -42,25 +44,27 @@ def replied_member(message: Message) -> projects.Member | None:
 async def list_projects(message: Message, session: AsyncSession, person: Person,
                         ctx: AppContext) -> None:
     for part in await projects.listing(session, person, group_of(message), ctx):
-        await message.answer(part)
+        await message.answer(part, parse_mode=HTML)
 
 
 async def show(message: Message, command: CommandObject, session: AsyncSession,
                person: Person, ctx: AppContext) -> None:
     parts, kb = await projects.card(session, person, command.args, group_of(message), ctx)
     for i, part in enumerate(parts):
-        await message.answer(part, reply_markup=keyboard(kb) if i == len(parts) - 1 else None)
+        last = i == len(parts) - 1
+        await message.answer(part, parse_mode=HTML, reply_markup=keyboard(kb) if last else None)
 
 
 async def new(message: Message, command: CommandObject, session: AsyncSession, person: Person,
               ctx: AppContext, now: datetime) -> None:
-    await message.answer(await projects.new(session, person, command.args, ctx=ctx, now=now,
-                                            private=message.chat.type == "private"))
+    text = await projects.new(session, person, command.args, ctx=ctx, now=now,
+                              private=message.chat.type == "private")
+    await message.answer(text, parse_mode=HTML)
 
 
 async def update(message: Message, command: CommandObject, session: AsyncSession,
                  person: Person, ctx: AppContext, now: datetime) -> None:
-    await message.reply(await projects.update(
+    await message.reply(parse_mode=HTML, text=await projects.update(
         session, person, command.args, group_of(message), ctx, now, photo=photo_of(message),
         media_group_id=message.media_group_id))
 
@@ -82,20 +86,21 @@ ORGANIZER_COMMANDS = {  # /command N …: the organizer's action on project N
 async def organizer_command(message: Message, command: CommandObject, session: AsyncSession,
                             person: Person, ctx: AppContext, now: datetime) -> None:
     action = ORGANIZER_COMMANDS[command.command]
-    await message.reply(await action(session, person, command.args, group_of(message), ctx, now))
+    text = await action(session, person, command.args, group_of(message), ctx, now)
+    await message.reply(text, parse_mode=HTML)
 
 
 async def supervisor(message: Message, command: CommandObject, session: AsyncSession,
                      person: Person, ctx: AppContext, now: datetime) -> None:
-    await message.reply(await projects.supervisor(
+    await message.reply(parse_mode=HTML, text=await projects.supervisor(
         session, person, command.args, group_of(message), ctx, now,
         replied=replied_member(message)))
 
 
 async def pledge(message: Message, command: CommandObject, session: AsyncSession,
                  person: Person, now: datetime) -> None:
-    await message.reply(await projects.pledge(session, person, command.args, group_of(message),
-                                              now))
+    text = await projects.pledge(session, person, command.args, group_of(message), now)
+    await message.reply(text, parse_mode=HTML)
 
 
 def build_router() -> Router:
