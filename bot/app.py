@@ -31,7 +31,7 @@ from bot.db.session import create_engine, create_session_factory, transaction
 from bot.delivery import lease
 from bot.delivery import sender as sender_module
 from bot.delivery.inbox import Inbox
-from bot.delivery.resilience import AUTH, Backoff, brief, classify
+from bot.delivery.resilience import AUTH, Backoff, brief, classify, keep_trying
 from bot.delivery.sender import Sender
 from bot.privacy.retention import ensure_retention_timer
 from bot.reports.service import ensure_report_timers
@@ -136,17 +136,9 @@ class App:
         self.scheduler.start()
 
     async def _publish_commands(self) -> None:
-        backoff = Backoff("setMyCommands", log)
-        while not self._stop.is_set():
-            try:
-                await commands.publish(self.ctx, self.bot)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                await self._sleep(backoff.failed(exc))
-                continue
-            backoff.ok()
-            return
+        with contextlib.suppress(Exception):  # given up only because the app stops
+            await keep_trying("setMyCommands", lambda: commands.publish(self.ctx, self.bot),
+                              log, sleep=self._sleep, give_up=lambda _: self._stop.is_set())
 
     async def stop(self) -> None:
         """Finish in-flight updates, stop the scheduler, flush the outbox, close all."""
@@ -265,21 +257,17 @@ class App:
         runner = web.AppRunner(self.webhook_app())
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-        backoff = Backoff("setWebhook", log)
-        while True:  # Telegram unreachable at start-up: keep trying, do not die
-            try:
-                await self.bot.set_webhook(
+        try:  # Telegram unreachable at start-up: keep trying, do not die
+            await keep_trying(
+                "setWebhook", lambda: self.bot.set_webhook(
                     str(settings.webhook_url), secret_token=self.webhook_secret(),
-                    allowed_updates=self.dp.resolve_used_update_types(),
-                )
-            except Exception as exc:
-                if classify(exc) == AUTH or self._stop.is_set():
-                    await runner.cleanup()
-                    raise
-                await self._sleep(backoff.failed(exc))
-                continue
-            backoff.ok()
-            return runner
+                    allowed_updates=self.dp.resolve_used_update_types()),
+                log, sleep=self._sleep,
+                give_up=lambda exc: classify(exc) == AUTH or self._stop.is_set())
+        except Exception:
+            await runner.cleanup()
+            raise
+        return runner
 
 
 class _RateLimitedLog:
@@ -318,19 +306,12 @@ def dump_update(update: Any) -> dict[str, Any]:
 async def check_token_with_telegram(bot: Bot) -> None:
     """Ask Telegram who we are before starting: a rejected token is a clear error, an
     unreachable server is retried (an old laptop's network may come up late)."""
-    backoff = Backoff("the Bot API (getMe)", log, base=2.0)
-    while True:
-        try:
-            me = await bot.me()
-        except TelegramUnauthorizedError as exc:
-            raise TokenError(TOKEN_HELP.format(problem="rejected by Telegram / 被拒绝")) from exc
-        except Exception as exc:
-            if classify(exc) == AUTH:
-                raise
-            await asyncio.sleep(backoff.failed(exc))
-            continue
-        log.info("running as @%s", me.username)
-        return
+    try:
+        me = await keep_trying("the Bot API (getMe)", bot.me, log, base=2.0,
+                               give_up=lambda exc: classify(exc) == AUTH)
+    except TelegramUnauthorizedError as exc:
+        raise TokenError(TOKEN_HELP.format(problem="rejected by Telegram / 被拒绝")) from exc
+    log.info("running as @%s", me.username)
 
 
 async def run(settings: Settings, token: str) -> None:

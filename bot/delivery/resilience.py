@@ -2,8 +2,11 @@
 what an error from the Bot API means, and a backoff that logs once per state change."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiogram.exceptions import (
     ClientDecodeError,
@@ -25,6 +28,7 @@ MIGRATE = "migrate"  # the group became a supergroup: resend to the new id
 REFUSED = "refused"  # Telegram said no for good (400/403/404): never retry
 BLOCKED = "blocked"  # 403: the user blocked the bot / the bot was removed
 AUTH = "auth"  # 401: the token is wrong; retried slowly, loudly
+T = TypeVar("T")
 
 
 def classify(exc: BaseException) -> str:
@@ -83,3 +87,25 @@ class Backoff:
         if self._state is not None:
             self.log.warning("%s working again after %d failures", self.what, self.failures)
         self._state, self.failures = None, 0
+
+
+async def keep_trying(
+    what: str, call: Callable[[], Awaitable[T]], log: logging.Logger, *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    give_up: Callable[[BaseException], bool] = lambda exc: False, base: float = 1.0,
+) -> T:
+    """Call until it succeeds, backing off between failures and logging once per state
+    change; an error for which `give_up` is true is raised instead."""
+    backoff = Backoff(what, log, base=base)
+    while True:
+        try:
+            result = await call()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if give_up(exc):
+                raise
+            await sleep(backoff.failed(exc))
+            continue
+        backoff.ok()
+        return result
