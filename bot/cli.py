@@ -146,10 +146,13 @@ def org_import(file: Path | None) -> int:
 
 
 def _import_org(path: Any) -> int:
+    from bot import features
     from bot.clock import Clock
     from bot.db.session import create_session_factory, transaction
     from bot.org import OrgFileError, import_file
     from bot.reports import ensure_report_timers
+
+    features.wire()  # features add their own org-file sections
 
     async def go(engine: Any) -> int:
         try:

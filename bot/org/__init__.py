@@ -19,7 +19,7 @@ from bot.org.actions import (
     whoami,
 )
 from bot.org.buttons import BindGrid
-from bot.org.orgfile import OrgFileError, import_file
+from bot.org.orgfile import OrgFileError, Section, import_file, section
 from bot.org.service import (
     ROLE_NAMES,
     can_organize,
@@ -36,11 +36,11 @@ from bot.org.service import (
 )
 
 __all__ = [
-    "ROLE_NAMES", "BindGrid", "OrgFileError", "Said", "Who", "appoint_worker", "bind",
+    "ROLE_NAMES", "BindGrid", "OrgFileError", "Said", "Section", "Who", "appoint_worker", "bind",
     "bind_menu", "can_organize", "grant", "grid_workers", "grids_for", "group_by_chat",
     "group_chats_of_community", "help_for", "help_text", "import_file", "membership_changed",
     "organizer_communities", "organizers", "person_by_tg", "person_by_username", "roles",
-    "staff_roles", "start", "upsert_person", "whoami",
+    "section", "staff_roles", "start", "upsert_person", "whoami",
 ]
 
 

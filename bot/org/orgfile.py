@@ -2,7 +2,7 @@
 the import is one transaction, so a bad file changes nothing."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,19 +89,50 @@ class _Checker:
 PERSON = "person"
 
 
+@dataclass(frozen=True)
+class Section:
+    """An org-file key a feature adds, at the top level (`where="file"`) or inside a
+    community (`where="community"`). `check(node, ck)` reports problems with ck.err;
+    `apply(session, node, ctx)` upserts it idempotently in the import's transaction and
+    returns how many rows it touched. ctx: {"community": Community, "grids": {name: id}}
+    for a community section; {} at the top level (applied before the communities)."""
+    key: str
+    where: str
+    check: Callable[[Any, _Checker], None]
+    apply: Callable[[AsyncSession, Any, dict[str, Any]], Awaitable[int]]
+
+
+SECTIONS: dict[tuple[str, str], Section] = {}
+
+
+def section(sec: Section) -> None:
+    """Register a feature's section (from its `wire()`; idempotent)."""
+    SECTIONS[(sec.where, sec.key)] = sec
+
+
+def _extra(where: str) -> dict[str, Section]:
+    return {key: sec for (w, key), sec in SECTIONS.items() if w == where}
+
+
 def _validate(data: Any, ck: _Checker) -> None:
     if data is None:
         ck.errors.append("line 1: the file is empty (see examples/org.yaml)")
         return
-    if not ck.mapping(data, "file", ("communities",), {"communities"}):
+    if not ck.mapping(data, "file", ("communities",), {"communities", *_extra("file")}):
         return
+    for key, sec in _extra("file").items():
+        if data.get(key) is not None:
+            sec.check(data[key], ck)
     names: set[str] = set()
     chats: set[int] = set()
     for com in ck.items(data, "communities"):
         allowed = {"name", "code", "street", "settings", "grids", "organizers", "departments",
-                   "groups"}
+                   "groups", *_extra("community")}
         if not ck.mapping(com, "community", ("name", "code"), allowed):
             continue
+        for key, sec in _extra("community").items():
+            if com.get(key) is not None:
+                sec.check(com[key], ck)
         if com.get("name") in names:
             ck.err(com, f"community '{com.get('name')}' appears twice")
         names.add(com.get("name"))
@@ -174,6 +205,7 @@ class ImportSummary:
     people: int = 0
     departments: int = 0
     groups: int = 0
+    sections: dict[str, int] = field(default_factory=dict)  # feature key -> rows
 
 
 async def import_file(session: AsyncSession, path: str | Path,
@@ -183,6 +215,9 @@ async def import_file(session: AsyncSession, path: str | Path,
     data = load(path)
     org.forget_bindings(session)  # groups may be bound anew
     summary = ImportSummary()
+    for key, sec in _extra("file").items():
+        if data.get(key) is not None:
+            summary.sections[key] = await sec.apply(session, data[key], {})
     for done, com in enumerate(data["communities"], start=1):
         community = await _upsert(session, Community, {"name": com["name"]},
                                   code=str(com["code"]), street=com.get("street"),
@@ -221,6 +256,11 @@ async def import_file(session: AsyncSession, path: str | Path,
             await _upsert(session, GroupChat, {"chat_id": grp["chat_id"]},
                           grid_id=grid_ids[grp["grid"]], title=grp.get("title") or "")
             summary.groups += 1
+        for key, sec in _extra("community").items():
+            if com.get(key) is not None:
+                ctx = {"community": community, "grids": grid_ids}
+                summary.sections[key] = (summary.sections.get(key, 0)
+                                         + await sec.apply(session, com[key], ctx))
         if progress is not None:
             progress(done, len(data["communities"]))
     return summary
@@ -245,4 +285,4 @@ async def _person(session: AsyncSession, spec: dict[str, Any]) -> Person:
     )
 
 
-__all__ = ["ImportSummary", "OrgFileError", "Role", "import_file", "load"]
+__all__ = ["ImportSummary", "OrgFileError", "Role", "Section", "import_file", "load", "section"]
