@@ -116,3 +116,9 @@ async def test_cli_export_cases(pool, tmp_path, db_url, monkeypatch, capsys):
     code = await asyncio.to_thread(cli_main, [
         "export", "cases", "--community", "没有", "--from", "2026-10-01", "--to", "2026-10-31"])
     assert code == 1
+    args = ["export", "cases", "--community", w.community.code, "--from", "2026-10-01",
+            "--to", "2026-10-31", "--format", "csv", "--out", str(out), "--unmasked"]
+    assert await asyncio.to_thread(cli_main, args) == 2  # no reason: refused
+    assert "needs --reason" in capsys.readouterr().err
+    assert await asyncio.to_thread(cli_main, [*args, "--reason", "审计"]) == 0
+    assert "张建国" in out.read_text(encoding="utf-8-sig")

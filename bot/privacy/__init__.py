@@ -19,7 +19,10 @@ __all__ = [
     "ForgetAct",
     "ForgetButton",
     "Purged",
+    "Said",
+    "carries_number",
     "ensure_retention_timer",
+    "export_log",
     "forget",
     "forget_pressed",
     "forget_prompt",
@@ -27,6 +30,8 @@ __all__ = [
     "my_data",
     "privacy_text",
     "purge",
+    "review",
+    "set_guard",
     "texts",
     "wire",
 ]
@@ -37,6 +42,9 @@ _LAZY = {
     "forget": "bot.privacy.rights", "forget_pressed": "bot.privacy.rights",
     "forget_prompt": "bot.privacy.rights", "my_data": "bot.privacy.rights",
     "privacy_text": "bot.privacy.rights", "mask": "bot.privacy.mask",
+    "Said": "bot.privacy.guard", "review": "bot.privacy.guard",
+    "set_guard": "bot.privacy.guard", "carries_number": "bot.privacy.guard",
+    "export_log": "bot.privacy.audit",
 }
 
 

@@ -76,7 +76,7 @@ _ACCOUNT = re.compile(
 _NOT_AFTER_ROOM = r"(?![0-9年月日号元块度点分秒期届次个人户套平米%％:：.\-/])"
 _ROOM_BUILDING = re.compile(
     r"(?P<keep>(?:\d{1,3}|[A-Ha-h])\s*(?:号楼|号院|栋|幢|座|号楼?\s*\d{1,2}\s*(?:单元|门))\s*"
-    r"(?:\d{1,2}\s*(?:单元|门)\s*)?[-－]?\s*)"
+    r"(?:\d{1,2}\s*(?:单元|门|[-－])\s*)?[-－]?\s*)"
     rf"(?P<room>\d{{3,4}})(?:\s*(?:室|号房|房间?|户)|{_NOT_AFTER_ROOM})")
 _ROOM_UNIT = re.compile(
     rf"(?P<keep>(?<![0-9])\d{{1,2}}\s*单元\s*[-－]?\s*)(?P<room>\d{{3,4}})(?:\s*(?:室|号房|房间?)"
@@ -136,6 +136,14 @@ def _span(m: re.Match[str]) -> tuple[int, int]:
     return m.span()
 
 
+def _own_rooms(rooms: Iterable[str | None]) -> set[str]:
+    """The given rooms, and for a household label like 3-2-301 its room number alone
+    ("301卫生间漏水" from that household names its own flat)."""
+    own = {r for r in rooms if r}
+    own |= {m.group(1) for r in own if (m := re.fullmatch(r"[0-9A-Za-z]+(?:-\d+)?-(\d{3,4})", r))}
+    return own
+
+
 def find(text: str, rooms: Iterable[str | None] = ()) -> list[Found]:
     """What `mask` would hide, left to right, without overlaps."""
     taken: list[Found] = []
@@ -148,7 +156,7 @@ def find(text: str, rooms: Iterable[str | None] = ()) -> list[Found]:
             start, end = _span(m)
             if free(m.start(), m.end()) and end > start:
                 taken.append(Found(kind, start, end))
-    for room in sorted({r for r in rooms if r}, key=len, reverse=True):
+    for room in sorted(_own_rooms(rooms), key=len, reverse=True):
         for m in re.finditer(rf"(?<![0-9]){re.escape(room)}(?![0-9])", text):
             if free(*m.span()):
                 taken.append(Found("room", *m.span()))

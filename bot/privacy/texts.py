@@ -45,3 +45,36 @@ PURPOSE = {
     "sent_to_you": "机器人私聊发给您的消息；{days} 天后自动删除",
     "exports": "您导出过的数据（导出记录）",
 }
+
+# The original message with a phone, ID or bank-card number (bot.privacy.guard)
+GUARD_REPOST = "{name} 说（号码已隐藏）：\n{text}"
+GUARD_SOMEONE = "一位居民"
+GUARD_REPOSTED = (
+    "您在「{title}」发的消息里有电话、身份证或银行卡号。为保护您的隐私，机器人已把原消息删除，"
+    "并以您的名义重新发出（号码已隐藏）。\n需要工作人员联系您时，请直接在这里私聊告诉我。")
+GUARD_PLEASE_DELETE = (
+    "您在「{title}」发的消息里有电话、身份证或银行卡号，群里所有人都能看到。\n"
+    "建议长按那条消息，选择“删除”，再重新发送不带号码的内容；需要工作人员联系您时，"
+    "请在这里私聊告诉我，号码不会公开。")
+GUARD_PLEASE_DELETE_GROUP = (
+    "⚠️ 这条消息里有电话或证件号码，群里所有人都能看到。建议长按消息选择“删除”，"
+    "号码可以私聊机器人提供。")
+GUARD_ON_WORDS = ("开", "开启", "打开", "on")
+GUARD_OFF_WORDS = ("关", "关闭", "off")
+GUARD_USAGE = "用法：在群里发送 /guard 开 或 /guard 关（只有本社区的组织者可以设置）。"
+GUARD_UNBOUND = "这个群还没有绑定网格，请先用 /bind 绑定。"
+GUARD_NOT_ORGANIZER = "只有本社区的组织者可以设置号码保护。"
+GUARD_IS_ON = "号码保护：开启。群里带电话、身份证或银行卡号的消息会被删除，并隐藏号码后重新发出。"
+GUARD_IS_ON_NOT_ADMIN = (
+    "号码保护：开启，但机器人还不是群管理员，只能私下提醒发消息的人自己删除。"
+    "把机器人设为管理员（需要“删除消息”权限）后会自动隐藏号码后重发。")
+GUARD_IS_OFF = "号码保护：关闭。发送 /guard 开 可以重新开启。"
+
+# /exports: the export record, for admins (bot.privacy.audit)
+EXPORTS_ADMINS = "只有管理员可以查看导出记录。"
+EXPORTS_NONE = "还没有任何导出记录。"
+EXPORTS_HEAD = "📋 最近 {n} 次导出（谁、何时、导出了什么）："
+EXPORTS_LINE = "• {at:%Y-%m-%d %H:%M} {who}：{what} {scope}（{fmt}，{rows} 行，{masked}）"
+EXPORT_WHAT = {"ledger": "工单台账", "poll": "投票结果"}
+EXPORT_MASKED = "已隐藏个人信息"
+EXPORT_UNMASKED = "明文，理由：{reason}"

@@ -31,6 +31,7 @@ __all__ = [
 
 def wire() -> None:
     """Register this feature's timers, and the other features' lines in the figures."""
+    from bot import council, points, wishes
     from bot.polls import service as polls
     from bot.projects import service as projects
     from bot.reports import service, stats
@@ -41,4 +42,6 @@ def wire() -> None:
         "report.monthly": service.fire_monthly,
         "report.daily": service.fire_daily,
     })
-    stats.SUMMARIES.update(projects=projects.report_summary, polls=polls.report_summary)
+    stats.SUMMARIES.update(projects=projects.report_summary, polls=polls.report_summary,
+                           council=council.report_summary, wishes=wishes.report_summary,
+                           points=points.report_summary)

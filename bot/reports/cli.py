@@ -36,15 +36,23 @@ def export() -> None:
               show_default=True, help="xlsx for Excel; csv is UTF-8 with a BOM.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: ledger-<from>-<to>.<format>).")
+@click.option("--unmasked", is_flag=True,
+              help="Names and contact details as written (needs --reason; recorded).")
+@click.option("--reason", default="", help="Why an unmasked ledger is needed (recorded).")
 def cases(communities: tuple[str, ...], first: datetime, last: datetime, fmt: str,
-          out: Path | None) -> int:
-    """One row per case opened in the date range, with its whole history."""
+          out: Path | None, unmasked: bool, reason: str) -> int:
+    """One row per case opened in the date range, with its whole history.
+
+    Names and contact details are masked unless --unmasked --reason "…" is given;
+    every export is recorded (who, what, masked or not, why): see /exports."""
     from bot.clikit import load_settings, progress, with_engine
     from bot.reports import LedgerQuery, day_range, find_community
     from bot.reports import export as write_ledger
 
     if last < first:
         raise fail("--to is before --from", 2)
+    if unmasked and not reason.strip():
+        raise fail("--unmasked needs --reason \"why\" (it is recorded in the export log)", 2)
     settings = load_settings()
     path = out or Path(f"ledger-{_day(first)}-{_day(last)}.{fmt}")
 
@@ -65,9 +73,10 @@ def cases(communities: tuple[str, ...], first: datetime, last: datetime, fmt: st
                         raise fail(f"no community {key!r}")
                     ids.append(found.id)
             period = day_range(_day(first), _day(last), settings.tz)
-            query = LedgerQuery(ids, period.start, period.end, settings.tz)
+            query = LedgerQuery(ids, period.start, period.end, settings.tz, unmasked=unmasked)
             with progress("exporting cases", "case") as update:
-                count = await write_ledger(session, query, path, fmt, progress=update)
+                count = await write_ledger(session, query, path, fmt, progress=update,
+                                           reason=reason if unmasked else None)
             await session.commit()  # the export_audit record (bot.privacy.audit)
         click.echo(f"wrote {count} cases to {path}")
         return 0

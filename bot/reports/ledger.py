@@ -38,6 +38,11 @@ class LedgerQuery:
     start: datetime  # opened_at >= start
     end: datetime  # opened_at < end
     tz: ZoneInfo
+    unmasked: bool = False  # names and contact details as written: admins, with a reason
+    # Extra conditions on Case (the web desk's filters and its viewer's scope), and how
+    # the audit record names them.
+    where: tuple[Any, ...] = ()
+    label: str = ""
 
 
 Reporter = aliased(Person)
@@ -59,7 +64,7 @@ def _page_query(community_id: int, q: LedgerQuery, after: tuple[datetime, int] |
         .outerjoin(Reporter, Reporter.id == Case.reporter_id)
         .outerjoin(Owner, Owner.id == Case.owner_id)
         .where(Case.community_id == community_id, Case.opened_at >= q.start,
-               Case.opened_at < q.end)
+               Case.opened_at < q.end, *q.where)
         .order_by(Case.opened_at, Case.id)
         .limit(PAGE)
     )
@@ -86,19 +91,24 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
 
 
-def _row(r: Any, departments: list[str], tz: ZoneInfo) -> list[Any]:
+def _as_is(value: str | None) -> str:
+    return value or ""
+
+
+def _row(r: Any, departments: list[str], tz: ZoneInfo, unmasked: bool = False) -> list[Any]:
     (_id, number, opened, accepted, resolved, closed, group, grid, place, building, cat_auto,
      cat, urgency, kind, anonymous, reporter, owner, status, rating, reason, reopened, plus,
      text, note) = r
     corrected = category_name(cat) if cat != cat_auto else ""
+    hide, name = (_as_is, _as_is) if unmasked else (mask, mask_name)
     return [
         number, _local(opened, tz), _local(accepted, tz), _local(resolved, tz),
         _local(closed, tz), group or "", grid or "", place or "", building or "",
         category_name(cat_auto), corrected, URGENCY.get(urgency, urgency),
-        T.KIND.get(kind, kind), T.ANONYMOUS if anonymous else mask_name(reporter),
+        T.KIND.get(kind, kind), T.ANONYMOUS if anonymous else name(reporter),
         owner or "", "、".join(departments), T.STATUS.get(status, status),
         T.RATING.get(rating or "", ""), T.CLOSE_REASON.get(reason or "", reason or ""),
-        reopened, plus, mask(text or ""), mask(note or ""),
+        reopened, plus, hide(text or ""), hide(note or ""),
     ]
 
 
@@ -112,7 +122,7 @@ async def rows(session: AsyncSession, q: LedgerQuery) -> AsyncIterator[list[Any]
                 break
             whistled = await _whistled(session, [r[0] for r in page])
             for r in page:
-                yield _row(r, whistled.get(r[0], []), q.tz)
+                yield _row(r, whistled.get(r[0], []), q.tz, q.unmasked)
             after = (page[-1][2], page[-1][0])
             if len(page) < PAGE:
                 break
@@ -180,10 +190,14 @@ def open_sink(path: Path, fmt: str) -> Sink:
 
 async def export(session: AsyncSession, q: LedgerQuery, path: Path, fmt: str,
                  progress: Callable[[int, int | None], None] | None = None, *,
-                 who: str | None = None, person_id: int | None = None) -> int:
+                 who: str | None = None, person_id: int | None = None,
+                 reason: str | None = None) -> int:
     """Write the ledger to `path`; returns the number of case rows. `progress(done, None)`
     hears after each row (the CLI draws a counter). The export is recorded in
-    export_audit (`who`: a Telegram user, or the CLI account by default)."""
+    export_audit (`who`: a Telegram user, or the CLI account by default); an unmasked
+    one only with its reason."""
+    if q.unmasked and not (reason or "").strip():
+        raise ValueError("an unmasked ledger needs a reason")
     sink = open_sink(Path(path), fmt)
     count = 0
     try:
@@ -195,9 +209,11 @@ async def export(session: AsyncSession, q: LedgerQuery, path: Path, fmt: str,
     finally:
         sink.close(count)
     scope = (f"communities {','.join(map(str, q.community_ids))} "
-             f"{q.start.date().isoformat()}..{q.end.date().isoformat()}")
+             f"{q.start.date().isoformat()}..{q.end.date().isoformat()}"
+             + (f" {q.label}" if q.label else ""))
     await audit.record(session, who=who or audit.cli_user(), person_id=person_id,
-                       what="ledger", scope=scope, fmt=fmt, masked=True, rows=count)
+                       what="ledger", scope=scope, fmt=fmt, masked=not q.unmasked, rows=count,
+                       reason=reason)
     return count
 
 

@@ -78,13 +78,10 @@ def figures_text(f: Figures) -> str:
 
 
 def extras_lines(f: Figures) -> list[str]:
-    """Projects / polls lines, present only when those services provide a summary."""
-    out = []
-    if f.extras.get("projects"):
-        out.append(T.PROJECTS_LINE.format(text=escape(str(f.extras["projects"]))))
-    if f.extras.get("polls"):
-        out.append(T.POLLS_LINE.format(text=escape(str(f.extras["polls"]))))
-    return out
+    """The other features' lines (projects, polls, 议事, 微心愿, 积分), each present only
+    when its summary has something to say."""
+    return [T.EXTRA_LINES.get(area, "{text}").format(text=escape(str(text)))
+            for area, text in f.extras.items() if text]
 
 
 def stats_message(scope_label: str, f: Figures) -> str:

@@ -31,8 +31,8 @@ TOP_BUILDINGS = "高发楼栋：{items}"
 BUILDING = "{}号楼"
 ITEM = "{name} {n}"
 SEP = "、"
-PROJECTS_LINE = "项目进展：{text}"
-POLLS_LINE = "投票参与：{text}"
+# Lines of the other features; a feature whose summary names itself needs no entry.
+EXTRA_LINES = {"projects": "项目进展：{text}", "polls": "投票参与：{text}"}
 STATS_CHOOSE_COMMUNITY = "请选择要查看的社区："
 STATS_NO_COMMUNITY = "您还没有可查看统计的社区。"
 STATS_CHARTS = "📈 图表"
@@ -47,7 +47,16 @@ EXPORT_FORMAT_CSV = "CSV"
 EXPORT_WORKING = "正在生成台账，请稍候……"
 EXPORT_DONE = "📒 {community} 工单台账｜{period}，共 {rows} 条。"
 EXPORT_EMPTY = "该时段没有工单，未生成台账。"
-EXPORT_BAD_ARGS = "用法：/export 或 /export 2026-10-01 2026-10-31（按登记日期，含首尾两天）。"
+EXPORT_BAD_ARGS = (
+    "用法：/export 或 /export 2026-10-01 2026-10-31（按登记日期，含首尾两天）。\n"
+    "管理员导出不隐藏姓名和电话的台账：/export 2026-10-01 2026-10-31 明文 理由：写明用途")
+EXPORT_UNMASKED_WORD = "明文"
+EXPORT_REASON_WORD = "理由"
+EXPORT_UNMASKED_ADMINS = "只有管理员可以导出不隐藏个人信息的台账（明文台账）。"
+EXPORT_UNMASKED_REASON = (
+    "导出明文台账必须写明理由，会记入导出记录。例如：\n"
+    "/export 2026-10-01 2026-10-31 明文 理由：核对独居老人联系电话")
+EXPORT_UNMASKED_NOTE = "\n⚠️ 明文台账：含姓名和联系方式，已记入导出记录，请勿外传。"
 EXPORT_FILENAME = "台账_{community}_{first:%Y%m%d}-{last:%Y%m%d}.{ext}"
 
 WEEKLY_TITLE = "📅 {community} 上周工作小结｜{period}"
@@ -95,3 +104,12 @@ CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重�
                 "project": "转为项目"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
 ANONYMOUS = "匿名"
+# Chart captions (bot.reports.charts): what each shows, the period, how many cases.
+CAPTION_CATEGORIES = "📊 各类诉求数量：本期新登记的诉求和建议，按类别计数\n{scope}｜{period}｜共 {n} 件"
+CAPTION_TREND = ("📈 每周趋势：每周新登记（新增）和办结的件数\n{scope}｜近 {weeks} 周"
+                 "（{first:%m/%d}–{last:%m/%d}）｜新增 {opened} 件，办结 {resolved} 件")
+CAPTION_RATES = ("📊 各网格三率（%）：响应率＝按时受理÷应受理，解决率＝已解决÷应解决，"
+                 "满意率＝（满意＋基本满意）÷已评价\n{scope}｜{period}｜应受理 {due} 件，已评价 {rated} 件")
+COMPARE_TITLE = "<b>各社区对比</b>（同一时段）"
+COMPARE_LINE = "{name}：新增 {opened} · 响应率 {response} · 解决率 {resolve} · 满意率 {satisfaction} · 超时 {overdue}"
+COMPARE_MORE = "……另有 {n} 个社区，点下方按钮分别查看"

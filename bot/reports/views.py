@@ -16,7 +16,7 @@ from bot.db.models import Community, Grid, Person
 from bot.errors import Refusal
 from bot.org import service as org
 from bot.reports import charts as report_charts
-from bot.reports import ledger, stats
+from bot.reports import compare, ledger, stats
 from bot.reports import texts as T
 from bot.reports.buttons import ExportPick, StatsCharts, StatsView
 from bot.reports.render import period_label, stats_message
@@ -110,8 +110,11 @@ async def stats_screen(session: AsyncSession, person: Person, ctx: AppContext,
     f = await stats.figures(session, scope, period, ctx.clock.now())
     grids = await org.grids_for(session, [community.id])
     communities = await org.organizer_communities(session, person, ctx.settings.admin_ids)
-    return Screen(stats_message(_scope_label(community, grid), f),
-                  _stats_keyboard(view, grids, communities))
+    text = stats_message(_scope_label(community, grid), f)
+    if len(communities) > 1 and grid is None:  # a street's communities side by side
+        text += "\n\n" + await compare.side_by_side(session, communities, period,
+                                                      ctx.clock.now())
+    return Screen(text, _stats_keyboard(view, grids, communities))
 
 
 async def stats_charts(session: AsyncSession, person: Person, ctx: AppContext,
@@ -119,11 +122,10 @@ async def stats_charts(session: AsyncSession, person: Person, ctx: AppContext,
     community, grid = await _allowed(session, person, ctx, cb.c, cb.g)
     period = _period(cb.p, ctx)
     scope = stats.Scope(community.id, grid.id if grid else None)
-    pngs = await report_charts.all_charts(session, scope, period, ctx.clock.now(), ctx.tz)
-    caption = T.STATS_CHART_CAPTION.format(scope=_scope_label(community, grid),
-                                           period=period_label(period))
-    return [Photo(Upload(png, f"chart{i}.png"), caption if i == 0 else None)
-            for i, png in enumerate(pngs)]
+    label = report_charts.Label(_scope_label(community, grid), period_label(period))
+    made = await report_charts.captioned_charts(session, scope, period, ctx.clock.now(), ctx.tz,
+                                                label)
+    return [Photo(Upload(c.png, f"chart{i}.png"), c.caption) for i, c in enumerate(made)]
 
 
 # --- /export ----------------------------------------------------------------------------
@@ -159,9 +161,18 @@ def parse_export_args(args: str) -> tuple[date, date, str, str | None] | None:
 
 async def export_by_args(session: AsyncSession, person: Person, ctx: AppContext,
                          args: str) -> Document | Screen:
-    """/export 2026-10-01 2026-10-31 [csv] [社区]."""
+    """/export 2026-10-01 2026-10-31 [csv] [社区] [明文 理由：…] (明文: admins only)."""
     communities = await _communities(session, person, ctx)
-    parsed = parse_export_args(args)
+    args, _, reason = args.partition(T.EXPORT_REASON_WORD)
+    words = args.split()
+    unmasked = T.EXPORT_UNMASKED_WORD in words
+    if unmasked:
+        if not await org.is_admin(session, person, ctx.settings.admin_ids):
+            raise Refusal(T.EXPORT_UNMASKED_ADMINS)
+        reason = reason.strip(" ：:")
+        if not reason:
+            raise Refusal(T.EXPORT_UNMASKED_REASON)
+    parsed = parse_export_args(" ".join(w for w in words if w != T.EXPORT_UNMASKED_WORD))
     if parsed is None:
         raise Refusal(T.EXPORT_BAD_ARGS)
     first, last, fmt, key = parsed
@@ -170,7 +181,7 @@ async def export_by_args(session: AsyncSession, person: Person, ctx: AppContext,
     if community is None:
         raise Refusal(T.EXPORT_BAD_ARGS)
     return await ledger_file(session, ctx, community, stats.day_range(first, last, ctx.tz), fmt,
-                             person)
+                             person, reason=reason if unmasked else None)
 
 
 async def export_periods(session: AsyncSession, person: Person, ctx: AppContext,
@@ -192,19 +203,23 @@ async def export_picked(session: AsyncSession, person: Person, ctx: AppContext,
 
 async def ledger_file(session: AsyncSession, ctx: AppContext, community: Community,
                       period: stats.Period, fmt: str,
-                      person: Person | None = None) -> Document | Screen:
-    """The ledger of one community and period as a file (a Screen when there is none)."""
-    query = ledger.LedgerQuery([community.id], period.start, period.end, ctx.tz)
+                      person: Person | None = None,
+                      reason: str | None = None) -> Document | Screen:
+    """The ledger of one community and period as a file (a Screen when there is none);
+    unmasked when a `reason` is given (the caller checked the right)."""
+    query = ledger.LedgerQuery([community.id], period.start, period.end, ctx.tz,
+                               unmasked=reason is not None)
     with tempfile.TemporaryDirectory(prefix="linli-ledger-") as tmp:
         path = Path(tmp) / f"ledger.{fmt}"
         who = f"tg:{person.tg_id} {person.name}" if person is not None else None
         count = await ledger.export(session, query, path, fmt, who=who,
-                                    person_id=person.id if person is not None else None)
+                                    person_id=person.id if person is not None else None,
+                                    reason=reason)
         data = path.read_bytes() if count else b""
     if count == 0:
         return Screen(T.EXPORT_EMPTY)
     name = T.EXPORT_FILENAME.format(community=community.name, first=period.first_day,
                                     last=period.last_day, ext=fmt)
     caption = T.EXPORT_DONE.format(community=community.name, period=period_label(period),
-                                   rows=count)
+                                   rows=count) + (T.EXPORT_UNMASKED_NOTE if reason else "")
     return Document(Upload(data, name), caption)

@@ -25,3 +25,4 @@ class ExportAudit(Base):
     fmt: Mapped[str] = mapped_column(String(10))
     masked: Mapped[bool]  # names and contact details hidden in the file
     rows: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str | None] = mapped_column(Text)  # asked for every unmasked export
