@@ -2,11 +2,12 @@
 
     .venv/bin/python benchmarks/bench_nlp.py [--repeat N]
 
-Prints, on the messages of tests/data/nlp_regression.jsonl:
+Prints, for each engine (the learned weights and the hand rules), on the
+messages of tests/data/nlp_regression.jsonl:
   * classification throughput vs bare ``jieba.lcut(text, HMM=False)`` on the
     same messages in the same run (target: >= 0.5x bare jieba);
-  * start-up time (import, load rules and dictionary, first classification)
-    measured in a fresh subprocess with a warm jieba cache (target < 1.5 s);
+  * start-up time (import, load weights or rules and the dictionary, first
+    classification) in a fresh subprocess with a warm jieba cache (target < 1.5 s);
   * peak RSS of that subprocess after classifying every message (target < 150 MB).
 """
 
@@ -27,7 +28,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 from nlp import Classifier
 t1 = time.perf_counter()
-clf = Classifier.from_file()
+clf = Classifier.from_file(engine=sys.argv[2])
 t2 = time.perf_counter()
 clf.classify("3号楼2单元电梯又坏了!!!")
 t3 = time.perf_counter()
@@ -40,25 +41,29 @@ print(json.dumps({"import": t1 - t0, "load": t2 - t1, "first": t3 - t2, "total":
 """
 
 
-def startup(runs: int = 3) -> dict:
+def startup(engine: str, runs: int = 3) -> dict:
     # first run warms the jieba cache (and the OS file cache); report the best of the rest
     results = []
     for _ in range(runs + 1):
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(DATA)],
+            [sys.executable, "-c", _CHILD, str(DATA), engine],
             cwd=ROOT, capture_output=True, text=True, check=True,
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return min(results[1:], key=lambda r: r["total"])
 
 
-def throughput(texts: list[str], repeat: int, eager: bool) -> tuple[float, float, float]:
+def throughput(texts: list[str], repeat: int, engine: str, eager: bool = False
+               ) -> tuple[float, float, float]:
     import jieba
 
     from nlp import Classifier
     from nlp.rules import load_rules
 
-    clf = Classifier(load_rules(), always_tokenize=eager)
+    if engine == "rules":
+        clf = Classifier(load_rules(), always_tokenize=eager)
+    else:
+        clf = Classifier.from_file(engine=engine)
     jieba.initialize()
     clf.classify(texts[0])
     for t in texts:  # warm-up both
@@ -88,26 +93,31 @@ def throughput(texts: list[str], repeat: int, eager: bool) -> tuple[float, float
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--engine", nargs="+", default=["learned", "rules"],
+                    choices=["learned", "rules"])
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     texts = [json.loads(line)["text"] for line in DATA.open(encoding="utf-8") if line.strip()]
 
-    bare, ours, ratio = throughput(texts, args.repeat, eager=False)
-    _, ours_e, ratio_e = throughput(texts, args.repeat, eager=True)
-    s = startup()
-    print(f"messages: {len(texts)}, best of {args.repeat} alternating rounds, from {DATA.relative_to(ROOT)}")
-    print(f"bare jieba.lcut(HMM=False)   {bare:10.0f} msg/s  (best round)")
-    print(f"Classifier.classify          {ours:10.0f} msg/s  (best round)")
-    print(f"throughput ratio classify/bare jieba, median of rounds: {ratio:.2f}  (target >= 0.50)")
-    print(
-        f"  with always_tokenize=True (jieba on every message): {ours_e:.0f} msg/s, "
-        f"ratio {ratio_e:.2f}"
-    )
-    print(
-        f"start-up (subprocess, warm cache): import {s['import']:.3f}s  load rules+dict "
-        f"{s['load']:.3f}s  first classify {s['first']:.3f}s  total {s['total']:.3f}s  (target < 1.5 s)"
-    )
-    print(f"peak RSS after classifying all messages: {s['rss_mb']:.1f} MB  (target < 150 MB)")
+    print(f"messages: {len(texts)}, {args.repeat} alternating rounds, from "
+          f"{DATA.relative_to(ROOT)}")
+    for engine in args.engine:
+        bare, ours, ratio = throughput(texts, args.repeat, engine)
+        s = startup(engine)
+        print(f"\n== engine: {engine}")
+        print(f"bare jieba.lcut(HMM=False)   {bare:10.0f} msg/s  (best round)")
+        print(f"Classifier.classify          {ours:10.0f} msg/s  (best round)")
+        print(f"throughput ratio classify/bare jieba, median of rounds: {ratio:.2f}  "
+              f"(target >= 0.50)")
+        if engine == "rules":
+            _, ours_e, ratio_e = throughput(texts, args.repeat, engine, eager=True)
+            print(f"  with always_tokenize=True (jieba on every message): {ours_e:.0f} msg/s, "
+                  f"ratio {ratio_e:.2f}")
+        print(
+            f"start-up (subprocess, warm cache): import {s['import']:.3f}s  load "
+            f"{s['load']:.3f}s  first classify {s['first']:.3f}s  total {s['total']:.3f}s  "
+            f"(target < 1.5 s)")
+        print(f"peak RSS after classifying all messages: {s['rss_mb']:.1f} MB  (target < 150 MB)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .normalize import normalize
 from .place import Place, extract_place
@@ -413,46 +414,109 @@ class Engine:
         return scores, traces
 
 
+ENGINE_ENV = "LINLI_CLASSIFIER"  # "learned" or "rules"; unset: DEFAULT_ENGINE
+DEFAULT_ENGINE = "rules"  # the learned weights lost on the fresh blind set (docs/nlp.md)
+
+
+def _choose(path: str | Path | None, engine: str | None) -> str:
+    """Which engine a rules path means: a word file (``words:``) is for the
+    learned weights, a full rule file (``categories:``) for the rule engine;
+    without a file, ``engine`` or $LINLI_CLASSIFIER decides."""
+    import os
+
+    if path is not None:
+        from .vocab import is_word_file
+
+        return "learned" if is_word_file(path) else "rules"
+    choice = engine or os.environ.get(ENGINE_ENV, "").strip().lower() or DEFAULT_ENGINE
+    if choice not in ("learned", "rules"):
+        from .rules import RulesError
+
+        raise RulesError(ENGINE_ENV, [(None, f'"{choice}": use "learned" or "rules"')])
+    return choice
+
+
 class Classifier:
-    """Thread-safe holder of the active rules; ``reload`` keeps the last good ones."""
+    """Thread-safe holder of the active classifier; ``reload`` keeps the last good one.
+
+    Two engines: the learned keyword weights (``nlp/model.py``) and the hand
+    rules (this module's ``Engine``).  ``Classifier(rules)`` is the rule
+    engine; ``from_file`` picks one (see ``_choose``)."""
 
     def __init__(
         self,
-        rules: CompiledRules,
+        rules: CompiledRules | None,
         tokenizer: DomainTokenizer | None = None,
         *,
         always_tokenize: bool = False,
+        learned: Any = None,
     ) -> None:
         """``always_tokenize=False`` (default) runs jieba only when the text
         contains a token-only rule word (``=word``) as a substring, which is
         the only time the tokens can change the result."""
         self.always_tokenize = always_tokenize
-        self._tokenizer = tokenizer or get_tokenizer()
-        self._engine = Engine(rules)
         self._lock = threading.Lock()
-        self._ensure_words(self._engine)
+        self._learned = learned  # a LearnedClassifier, or None: the rule engine
+        self._engine: Engine | None = None
+        if rules is not None:
+            self._tokenizer = tokenizer or get_tokenizer()
+            self._engine = Engine(rules)
+            self._ensure_words(self._engine)
 
     @classmethod
-    def from_file(cls, path: str | Path | None = None) -> Classifier:
-        """Load rules from ``path`` (``None``: the packaged default rules)."""
+    def from_file(cls, path: str | Path | None = None, *, engine: str | None = None
+                  ) -> Classifier:
+        """``path``: a rule file or a word file (``None``: the packaged defaults)."""
+        if _choose(path, engine) == "learned":
+            from .model import LearnedClassifier
+
+            return cls(None, learned=LearnedClassifier.load(path))
         return cls(load_rules(path))
 
     @property
+    def engine(self) -> str:
+        return "learned" if self._learned is not None else "rules"
+
+    @property
     def rules(self) -> CompiledRules:
+        if self._engine is None:
+            raise AttributeError("the learned classifier has no rule file")
         return self._engine.rules
 
     @property
     def rules_path(self) -> str:
-        return self._engine.rules.path
+        learned = self._learned
+        return learned.rules_path if learned is not None else self.rules.path
 
     def reload(self, path: str | Path | None = None) -> None:
-        """Load and activate new rules.  On any error raise RulesError and keep
-        the current rules active."""
-        rules = load_rules(path if path is not None else self.rules_path)
+        """Load and activate a new rule or word file.  On any error raise
+        RulesError and keep the current one active."""
+        if path is None:
+            learned = self._learned
+            path = self.rules_path if learned is None else learned.user_path
+        if path is None or _choose(path, self.engine) == "learned":
+            from .model import LearnedClassifier
+
+            learned = LearnedClassifier.load(path)  # fully built before swapping
+            with self._lock:
+                self._learned = learned
+            return
+        rules = load_rules(path)
         engine = Engine(rules)  # compile fully before swapping
+        if not hasattr(self, "_tokenizer"):
+            self._tokenizer = get_tokenizer()
         self._ensure_words(engine)
         with self._lock:
-            self._engine = engine
+            self._engine = engine  # set before dropping the learned one: no gap
+            self._learned = None
+
+    def known_words(self, category: str) -> set[str]:
+        """Words that already count for ``category`` (``nlp suggest`` skips them)."""
+        learned = self._learned
+        if learned is not None:
+            return learned.known_words(category)
+        rules = self.rules
+        return rules.category_words(category) if category in rules.categories else set()
 
     def _ensure_words(self, engine: Engine) -> None:
         # token-only ('=word') rule words must be whole tokens to ever match;
@@ -464,10 +528,17 @@ class Classifier:
 
     # -- classification ----------------------------------------------------------------
     def tokens(self, text: str) -> list[str]:
+        learned = self._learned
+        if learned is not None:
+            return learned.tokens(text)
         return self._tokenizer.cut(normalize(text))
 
     def classify(self, text: str) -> Classification:
+        learned = self._learned  # read first: reload() sets the engine before clearing it
+        if learned is not None:
+            return learned.classify(text)
         eng = self._engine  # one consistent snapshot even if reload() runs
+        assert eng is not None
         rules = eng.rules
         st = rules.settings
         norm = normalize(text)
@@ -579,6 +650,7 @@ class Classifier:
     def scores(self, text: str) -> dict[str, float]:
         """Debug helper: the raw score of every rule group (not used by classify)."""
         eng = self._engine
+        assert eng is not None, "rule engine only"
         norm = normalize(text)
         present = set(eng.find(norm))
         present.update("=" + t for t in self._tokenizer.cut(norm) if t in eng.token_words)

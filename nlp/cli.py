@@ -48,8 +48,11 @@ def _result(rid, c: Classification, explain: bool = False) -> dict:
 
 
 def explanation(c: Classification, top: int = 3) -> str:
-    """判断依据: the first rules that decided the labels, e.g. "elevator: 电梯 +2"."""
-    return "判断依据：" + ("，".join(c.matched[:top]) if c.matched else "无匹配规则")
+    """判断依据: the first reasons that decided the labels, e.g. "判断依据：燃气 +3.64，楼道 +0.80"
+    (``matched`` without its "category heating_gas: " prefixes)."""
+    if not c.matched:
+        return "判断依据：无匹配规则"
+    return "判断依据：" + "，".join(m.split(": ", 1)[-1] for m in c.matched[:top])
 
 
 def run_classify(
@@ -307,8 +310,8 @@ def suggest_words(
         counts.setdefault(cat, Counter()).update(toks)
     out: dict[str, list[tuple[str, int]]] = {}
     for cat, cnt in counts.items():
-        known = classifier.rules.category_words(cat) if cat in classifier.rules.categories else set()
-        rules = classifier.rules.categories.get(cat)
+        known = classifier.known_words(cat)
+        rules = classifier.rules.categories.get(cat) if classifier.engine == "rules" else None
         pats = [rx for rx, _, _ in rules.patterns] if rules is not None else []
         cands = []
         for word, n in cnt.most_common():
@@ -334,17 +337,24 @@ def run_suggest(
     rules_path: str | Path | None = None,
     top: int = 20,
 ) -> int:
-    """Print :func:`suggest_words` as YAML-ish lines ready to paste into the rules."""
+    """Print :func:`suggest_words` as YAML-ish lines ready to paste into the rule
+    file (rule engine) or the word file (learned engine)."""
     clf = classifier or Classifier.from_file(rules_path)
     sugg = suggest_words(rows, clf, top=top)
     if not any(sugg.values()):
         stdout.write("no suggestions (not enough corrected messages)\n")
         return 0
+    learned = clf.engine == "learned"
+    if learned:
+        stdout.write("words:   # candidates: word: weight  # seen in N messages\n")
     for cat in sorted(sugg):
         words = sugg[cat]
         if not words:
             continue
-        stdout.write(f"{cat}:\n  keywords:   # candidates: word: weight  # seen in N messages\n")
+        if learned:
+            stdout.write(f"  {cat}:\n")
+        else:
+            stdout.write(f"{cat}:\n  keywords:   # candidates: word: weight  # seen in N messages\n")
         for w, n in words:
             stdout.write(f"    {w}: 1  # {n}\n")
     return 0

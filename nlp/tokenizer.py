@@ -132,5 +132,20 @@ def get_tokenizer() -> DomainTokenizer:
     return _instance
 
 
+_learned_instance: DomainTokenizer | None = None
+
+
+def get_learned_tokenizer() -> DomainTokenizer:
+    """The learned classifier's own tokenizer (built on first use).  The rule
+    engine adds its token-only words to :func:`get_tokenizer`'s instance;
+    this one stays exactly as the weights were trained with."""
+    global _learned_instance
+    if _learned_instance is None:
+        with _lock:
+            if _learned_instance is None:
+                _learned_instance = DomainTokenizer()
+    return _learned_instance
+
+
 def cut(text: str) -> list[str]:
     return get_tokenizer().cut(text)

@@ -8,7 +8,7 @@ from nlp.normalize import normalize
 
 @pytest.fixture(scope="module")
 def clf() -> Classifier:
-    return Classifier.from_file()
+    return Classifier.from_file(engine="rules")
 
 
 def lab(clf, text):

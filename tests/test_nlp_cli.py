@@ -1,4 +1,5 @@
-"""CLI back ends on in-memory streams, and the regression set."""
+"""CLI back ends on in-memory streams (rule engine), and the regression set's shape.
+Score thresholds on sets the rules were tuned on are retired (issue 14)."""
 
 import io
 import json
@@ -7,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from nlp import Classifier
-from nlp.cli import evaluate, load_labelled, run_classify, run_eval, run_suggest, suggest_words
+from nlp.cli import load_labelled, run_classify, run_eval, run_suggest, suggest_words
 
 DATA = Path(__file__).parent / "data" / "nlp_regression.jsonl"
 
 
 @pytest.fixture(scope="module")
 def clf():
-    return Classifier.from_file()
+    return Classifier.from_file(engine="rules")
 
 
 def test_run_classify_jsonl_plain_blank_and_bad(clf):
@@ -91,17 +92,11 @@ def test_suggest_words(clf):
     assert "parking:" in out.getvalue() and "单车: 1  # 3" in out.getvalue()
 
 
-def test_regression_set_scores(clf):
+def test_regression_set_shape():
     rows = load_labelled(DATA)
     assert len(rows) >= 150
     assert {r["intent"] for r in rows} == {"complaint", "suggestion", "inquiry", "chatter"}
     assert len({r["category"] for r in rows} - {"none"}) == 14
-    res = evaluate(rows, clf)
-    assert res["intent_accuracy"] >= 0.95, res["errors"]
-    assert res["category_macro_f1"] >= 0.93, res["errors"]
-    assert res["urgent_recall"] >= 0.95
-    assert res["urgent_precision"] >= 0.85
-    assert res["place_accuracy"] >= 0.98
 
 
 def test_lazy_tokenisation_changes_nothing(clf):

@@ -1,0 +1,189 @@
+"""The curated vocabulary and general rules (``nlp/rules/general.yaml``) and a
+community's own word list (``LINLI_RULES_FILE`` in the learned mode).
+
+Both are small YAML files a community organizer can read.  Loading errors are
+:class:`~nlp.rules.RulesError`, like the rule files'.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .normalize import normalize
+from .rules import CATEGORIES, INTENTS, RulesError
+
+__all__ = [
+    "USER_LABELS",
+    "General",
+    "UserWords",
+    "default_general_path",
+    "is_word_file",
+    "load_general",
+    "load_user_words",
+    "parse_user_words",
+]
+
+USER_LABELS = (*INTENTS, *CATEGORIES, "urgent")
+_TOP_WORDS = re.compile(r"^words\s*:", re.M)
+_TOP_CATEGORIES = re.compile(r"^categories\s*:", re.M)
+_LIST_KEYS = ("hypothetical", "question", "resolved", "still_broken", "notice")
+
+
+def default_general_path() -> Path:
+    return Path(str(resources.files("nlp") / "rules" / "general.yaml"))
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RulesError(str(path), [(None, f"cannot read file: {e}")]) from e
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise RulesError(str(path), [(line, f"not valid YAML: {e}")]) from e
+
+
+@dataclass(frozen=True)
+class General:
+    """General rules: which life-safety cues a message holds, and when they do not count."""
+
+    path: str
+    phrases: tuple[str, ...]
+    hypothetical: tuple[str, ...]
+    question: tuple[str, ...]
+    resolved: tuple[str, ...]
+    still_broken: tuple[str, ...]
+    notice: tuple[str, ...]
+    past: re.Pattern[str]
+    safety: tuple[tuple[str, re.Pattern[str]], ...]  # (family, pattern)
+    force_urgent: frozenset[str] = frozenset()  # families that make a complaint urgent
+
+    def cue_families(self, norm: str) -> list[str]:
+        """The families of :meth:`safety_cues`, once each (learned features)."""
+        return sorted({fam for fam, _ in self.safety_cues(norm)})
+
+    def safety_cues(self, norm: str) -> list[tuple[str, str]]:
+        """(family, matched text) of every life-safety cue in the normalised
+        message, or [] when the message is a hypothetical question, a notice,
+        opens in the past, or says the problem is over."""
+        hits = [(fam, m.group(0)) for fam, rx in self.safety if (m := rx.search(norm))]
+        if not hits:
+            return []
+        if any(w in norm for w in self.notice) or self.past.search(norm):
+            return []
+        if any(w in norm for w in self.hypothetical) and any(w in norm for w in self.question):
+            return []
+        if any(w in norm for w in self.resolved) and not any(w in norm for w in self.still_broken):
+            return []
+        return hits
+
+
+def load_general(path: str | Path | None = None) -> General:
+    p = Path(path) if path is not None else default_general_path()
+    doc = _read_yaml(p)
+    errors: list[tuple[int | None, str]] = []
+    if not isinstance(doc, dict) or not isinstance(doc.get("general"), dict):
+        raise RulesError(str(p), [(None, 'expected a mapping with "general" and "vocabulary"')])
+    g = doc["general"]
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in _LIST_KEYS:
+        v = g.get(key, [])
+        if not isinstance(v, list):
+            errors.append((None, f"general.{key}: expected a list of words"))
+            v = []
+        lists[key] = tuple(normalize(str(w)) for w in v if str(w).strip())
+    try:
+        past = re.compile(str(g.get("past", "(?!)")))
+    except re.error as e:
+        errors.append((None, f"general.past: bad regular expression: {e}"))
+        past = re.compile("(?!)")
+    safety: list[tuple[str, re.Pattern[str]]] = []
+    for fam, pats in (g.get("safety") or {}).items():
+        for src in pats or []:
+            try:
+                safety.append((str(fam), re.compile(str(src))))
+            except re.error as e:
+                errors.append((None, f"general.safety.{fam}: bad regular expression {src!r}: {e}"))
+    force = g.get("force_urgent", [])
+    families = {fam for fam, _ in safety}
+    if not isinstance(force, list) or not set(map(str, force)) <= families:
+        errors.append((None, f"general.force_urgent: a list of safety families {sorted(families)}"))
+        force = []
+    phrases: set[str] = set()
+    for topic, words in (doc.get("vocabulary") or {}).items():
+        if not isinstance(words, list):
+            errors.append((None, f"vocabulary.{topic}: expected a list of words"))
+            continue
+        phrases.update(normalize(str(w)) for w in words if str(w).strip())
+    if errors:
+        raise RulesError(str(p), errors)
+    return General(str(p), tuple(sorted(phrases)), past=past, safety=tuple(safety),
+                   force_urgent=frozenset(map(str, force)), **lists)
+
+
+@dataclass(frozen=True)
+class UserWords:
+    """A community's own words: label -> {word: weight}, added on top of the
+    learned weights when the word occurs in the (normalised) message."""
+
+    path: str
+    words: dict[str, dict[str, float]]
+
+    def scores(self, norm: str) -> dict[str, list[tuple[str, float]]]:
+        out: dict[str, list[tuple[str, float]]] = {}
+        for label, ws in self.words.items():
+            hit = [(w, x) for w, x in ws.items() if w in norm]
+            if hit:
+                out[label] = hit
+        return out
+
+
+def parse_user_words(doc: object, path: str) -> UserWords:
+    """``{"words": {label: {word: weight}}}``; labels are intents, categories or ``urgent``."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("words"), dict):
+        raise RulesError(path, [(None, 'expected "words:" with one block per label')])
+    errors: list[tuple[int | None, str]] = []
+    words: dict[str, dict[str, float]] = {}
+    for label, ws in doc["words"].items():
+        if label not in USER_LABELS:
+            errors.append((None, f"unknown label {label!r} (use one of: {', '.join(USER_LABELS)})"))
+            continue
+        if not isinstance(ws, dict):
+            errors.append((None, f"{label}: expected 'word: weight' lines"))
+            continue
+        for w, x in ws.items():
+            if isinstance(x, bool) or not isinstance(x, int | float):
+                errors.append((None, f"{label}.{w}: weight must be a number, not {x!r}"))
+                continue
+            nw = normalize(str(w))
+            if not nw:
+                errors.append((None, f"{label}: empty word"))
+                continue
+            words.setdefault(label, {})[nw] = float(x)
+    if errors:
+        raise RulesError(path, errors)
+    return UserWords(path, words)
+
+
+def is_word_file(path: str | Path) -> bool:
+    """A community word file (top-level ``words:``) rather than a full rule file
+    (top-level ``categories:``); decided from the text, without parsing it."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RulesError(str(p), [(None, f"cannot read file: {e}")]) from e
+    return bool(_TOP_WORDS.search(text)) and not _TOP_CATEGORIES.search(text)
+
+
+def load_user_words(path: str | Path) -> UserWords:
+    p = Path(path)
+    return parse_user_words(_read_yaml(p), str(p))
