@@ -1,0 +1,103 @@
+"""Benchmark (not a test): the web desk's ledger page and dashboard JSON on a big seed.
+
+Seed first (scripts/seed.py), then:
+
+    .venv/bin/python scripts/seed.py --url sqlite+aiosqlite:////tmp/big.db --cases 200000
+    .venv/bin/python benchmarks/bench_web.py --db sqlite+aiosqlite:////tmp/big.db
+
+Logs in as the first community's organizer (a signed session cookie) and times, over
+HTTP through aiohttp's test server: the ledger's first page, a filtered page (status +
+category + search), a deep page, the JSON of a page, and the dashboard JSON for last
+month with its 30-second cache bypassed. Prints p50 / p95 in milliseconds.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from bot import features
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.context import AppContext
+from bot.db.models import Case, Person, Role
+from bot.db.session import create_engine, create_session_factory
+from web.app import CACHE, SESSIONS, root_app
+from web.auth import COOKIE
+from web.config import WebSettings
+
+NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(round(q * (len(ordered) - 1)), len(ordered) - 1)]
+
+
+async def bench(url: str, repeat: int) -> None:
+    features.wire()
+    engine = create_engine(url)
+    pool = create_session_factory(engine)
+    settings = Settings(_env_file=None, database_url=url)
+    ctx = AppContext(settings=settings, pool=pool, clock=FakeClock(NOW))
+    async with pool() as s:
+        total = await s.scalar(select(func.count()).select_from(Case))
+        person_id, community_id = (await s.execute(
+            select(Role.person_id, Role.community_id).where(Role.role == "organizer")
+            .order_by(Role.id).limit(1))).one()
+        name = await s.scalar(select(Person.name).where(Person.id == person_id))
+        mine = await s.scalar(select(func.count()).select_from(Case)
+                              .where(Case.community_id == community_id))
+    print(f"{url}: {total} cases; organizer {name} of community {community_id} "
+          f"({mine} cases)")
+    app = root_app(ctx, WebSettings(_env_file=None, secret="bench"), "1:bench")
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    desk = app._subapps[0]  # the /desk application
+    _sess, cookie = desk[SESSIONS].new(person_id, NOW)
+    client.session.cookie_jar.update_cookies({COOKIE: cookie})
+    pages = {
+        "ledger, first page": "/desk/cases",
+        "ledger, filtered + search": "/desk/cases?status=closed&category=parking&q=车",
+        "ledger, page 100": "/desk/cases?page=100",
+        "ledger JSON, overdue": "/desk/api/cases?overdue=1",
+        "dashboard JSON, last month": "/desk/api/dashboard?period=lm",
+    }
+    try:
+        for label, path in pages.items():
+            times = []
+            for _ in range(repeat):
+                desk[CACHE].clear()
+                t = time.perf_counter()
+                response = await client.get(path)
+                await response.read()
+                assert response.status == 200, (path, response.status)
+                times.append((time.perf_counter() - t) * 1000)
+            print(f"  {label:30} p50 {statistics.median(times):7.1f} ms   "
+                  f"p95 {pct(times, 0.95):7.1f} ms   (n={repeat})")
+    finally:
+        await client.close()
+        await engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", action="append", required=True, help="async database URL")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    for url in args.db:
+        asyncio.run(bench(url, args.repeat))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
