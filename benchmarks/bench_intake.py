@@ -101,8 +101,17 @@ async def child_linli(api: str, db: str) -> None:
         counts["commits"] += 1
 
     await app.start()
+    profile = None
+    if os.environ.get("BENCH_CPROFILE"):  # the event loop's thread, after start-up
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     poller = asyncio.create_task(app.poll())
     await _commands(lambda: {"counts": dict(counts), "top": statements.most_common(60)})
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.environ["BENCH_CPROFILE"])
     poller.cancel()
     await asyncio.gather(poller, return_exceptions=True)
     await app.stop()
@@ -302,6 +311,13 @@ async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict
         while not await done(0):
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)
+        spy = None
+        if kind == "linli" and args.profile:  # a sampling profile of the phases
+            spy = await asyncio.create_subprocess_exec(
+                os.environ.get("PYSPY", "py-spy"), "record", "--pid", str(proc.pid),
+                "--format", "raw", "--rate", "200", "--nonblocking", "-o", args.profile,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            await asyncio.sleep(1.0)
         cursor = 0
         for phase in ("full", "rate"):
             if args.phases and phase not in args.phases:
@@ -353,6 +369,9 @@ async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict
                 top = sorted(((c - top0.get(s, 0), s) for s, c in after["top"]), reverse=True)
                 result[phase]["top"] = [(round(c / n, 2), s) for c, s in top[:args.top] if c]
         result["rss_peak_mb"] = child.ps.memory_info().rss / 2**20
+        if spy is not None:
+            spy.send_signal(2)
+            await spy.wait()
         await child.stop()
         if pool is not None:
             await pool.kw["bind"].dispose()
@@ -429,6 +448,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=120.0, help="per phase")
     p.add_argument("--top", type=int, default=0, help="print the N most frequent statements")
     p.add_argument("--json", default=None, help="also write the results here")
+    p.add_argument("--profile", default=None, help="write a py-spy profile (collapsed stacks)"
+                   " of linli's phases here (py-spy on PATH or $PYSPY)")
     p.add_argument("--child", choices=["linli", "mini"], help=argparse.SUPPRESS)
     p.add_argument("--api", help=argparse.SUPPRESS)
     p.add_argument("--child-db", help=argparse.SUPPRESS)

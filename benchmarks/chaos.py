@@ -6,10 +6,23 @@ p99 handling time, peak RSS.
     .venv/bin/python benchmarks/chaos.py --messages 400 \\
         --db postgresql+asyncpg://postgres@127.0.0.1/linli_chaos
 
+    .venv/bin/python benchmarks/chaos.py --scenario replicas --replicas 2 --messages 100
+    .venv/bin/python benchmarks/chaos.py --scenario fuzz --updates 10000
+
 Faults injected (scenario "faults"): getUpdates answers an HTML 502 page, 409
 Conflict and 5xx; sendMessage answers 429, 500/502, drops connections; one chat's
 sendMessage is answered after --slow seconds. Scenario "migration": the group is
 upgraded to a supergroup halfway; later messages come from the new chat id.
+
+Scenario "replicas" (benchmarks/replicas.py): N `linli run` webhook replicas behind a
+round-robin proxy on one PostgreSQL (--pg) and Redis (--redis); complaints, then every
+case's reminder, escalation and group digest; one replica is killed (SIGKILL) holding
+the claim of a message that hangs in Telegram, and (--kill-under-load) another one in
+the middle of the complaints; then --broadcast notices are queued at once to as many
+people. The sandbox enforces flood limits just above the bot's: a 429 is a limit broken
+by the replicas together (try --redis '' to see them without a shared budget).
+Scenario "fuzz" (benchmarks/fuzz.py): hostile updates through the real inbox and
+dispatcher (--updates; `benchmarks/fuzz.py` alone prints the same).
 
 doubled: identical successful sendMessage calls (same chat, text and reply) beyond the
 first; lost: resident messages without a case or (not in the migration scenario, whose
@@ -26,20 +39,25 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import make_url
 
+from benchmarks import replicas as R
 from bot.clock import Clock
 from bot.config import Settings
+from bot.db import migrate
 from bot.db.models import Case, GroupChat, InboxUpdate, OutboxMessage
-from bot.db.session import transaction
+from bot.db.session import create_engine, create_session_factory, transaction
 from bot.org.orgfile import import_file
 from demo.world import World
-from sandbox import DROP, HTML, SandboxServer
+from sandbox import DROP, HTML, FloodLimits, SandboxServer
+from sandbox.proxy import RoundRobinProxy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "org.yaml"
 TEXT = "{n}号楼门口的路灯坏了好几天了，晚上一片漆黑"
@@ -144,17 +162,113 @@ async def _wait_group_id(pool, chat_id: int, timeout: float = 20.0) -> None:
     raise TimeoutError("the group's new id never replaced the old one")
 
 
+async def fresh_pg(url: str) -> None:
+    """An empty, migrated PostgreSQL database (created if missing)."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres").render_as_string(hide_password=False),
+                          isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                                     {"d": target.database}):
+                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def replicas_scenario(count: int, messages: int, pg: str, redis_url: str | None,
+                            kill_under_load: bool, broadcast: int = 200) -> dict[str, object]:
+    await fresh_pg(pg)
+    if redis_url:  # a fresh budget: no pacing left over from an earlier run
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url)
+        for key in await client.keys("linli:pace:*"):
+            await client.delete(key)
+        await client.aclose()
+    # Telegram (the sandbox) allows a little more than each replica's settings: a 429 means
+    # the replicas together went over (the global limit, without a shared budget).
+    bot_limits = R.Limits(per_chat_interval=0.1, group_per_minute=600, global_per_second=40)
+    telegram_limits = FloodLimits(per_chat=(12, 1.0), per_chat_burst=1, per_group=(700, 60.0),
+                                  overall=(50, 1.0))
+    engine = create_engine(pg)
+    pool = create_session_factory(engine)
+    replicas: list[R.Replica] = []
+    try:
+        async with SandboxServer(flood_control=True, flood_limits=telegram_limits) as sb, \
+                RoundRobinProxy([]) as proxy:
+            people = R.cast(sb)
+            await R.import_org(pool, people.group.id)
+            public = f"{proxy.url}/telegram"
+            with tempfile.TemporaryDirectory() as logs:
+                replicas = [await R.spawn(sb, pg, redis_url, public, limits=bot_limits,
+                                          claim_seconds=5.0, tick_seconds=0.5,
+                                          log_dir=Path(logs)) for _ in range(count)]
+                proxy.backends[:] = [r.url for r in replicas]
+                for replica in replicas:
+                    await R.wait_listening(replica, timeout=120)
+
+                async def kill_one() -> None:
+                    if kill_under_load and len(replicas) > 2:
+                        replicas[-1].kill()
+
+                try:
+                    figures = await R.play(sb, pool, people, replicas, messages=messages,
+                                           kill=True, hang=2.0, settle_s=180, during=kill_one,
+                                           broadcast=broadcast)
+                finally:
+                    for replica in replicas:
+                        await R.stop(replica)
+            figures["served per replica"] = sorted(proxy.served.values())
+    finally:
+        await engine.dispose()
+    return {"scenario": f"replicas x{count}" + (" +kill under load" if kill_under_load else ""),
+            "redis": bool(redis_url), **figures,
+            "RSS MB (driver)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=["faults", "migration", "replicas", "fuzz", "all"],
+                        default="all")
     parser.add_argument("--messages", type=int, default=60, help="resident messages per scenario")
     parser.add_argument("--slow", type=float, default=5.0, help="seconds of the slow answer")
     parser.add_argument("--db", default="", help="database URL (default: a temporary SQLite)")
+    parser.add_argument("--replicas", type=int, default=2, help="webhook replicas")
+    parser.add_argument("--kill-under-load", action="store_true",
+                        help="also SIGKILL a replica halfway through the complaints (needs 3)")
+    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/linli_chaos",
+                        help="PostgreSQL for the replicas (emptied first)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15",
+                        help="Redis shared by the replicas ('' for none)")
+    parser.add_argument("--broadcast", type=int, default=200,
+                        help="replicas: notices queued at once to as many people")
+    parser.add_argument("--updates", type=int, default=2000, help="fuzzed updates")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     for name in ("faults", "migration"):
+        if args.scenario in (name, "all"):
+            with tempfile.TemporaryDirectory() as tmp:
+                url = args.db or f"sqlite+aiosqlite:///{tmp}/chaos.db"
+                print(await scenario(name, args.messages, url, args.slow), flush=True)
+    if args.scenario in ("replicas", "all"):
+        print(await replicas_scenario(args.replicas, args.messages, args.pg, args.redis or None,
+                                      args.kill_under_load, args.broadcast), flush=True)
+    if args.scenario in ("fuzz", "all"):
+        from benchmarks import fuzz
+
+        warnings.filterwarnings("ignore", "Detected unknown update type")  # forged kinds
         with tempfile.TemporaryDirectory() as tmp:
-            url = args.db or f"sqlite+aiosqlite:///{tmp}/chaos.db"
-            print(await scenario(name, args.messages, url, args.slow), flush=True)
+            url = args.db or f"sqlite+aiosqlite:///{tmp}/fuzz.db"
+            print(await fuzz.run(args.updates, url), flush=True)
 
 
 if __name__ == "__main__":

@@ -280,10 +280,15 @@ class ScenarioMixin:
         found = message.find_button(button)
         if found is None or "callback_data" not in found:
             raise ValueError(f"no callback button {button!r} on message {message.message_id}")
+        return self.press_data(user, message, found["callback_data"])
+
+    def press_data(self, user: SandboxUser, message: Message, data: str) -> CallbackHandle:
+        """A press carrying any callback data (a stale button of an older version of
+        the bot, or a tampered client): the bot must answer it like any other."""
         bot = next(b for b in self.world.bots.values() if b.user.id == message.from_id)
         pending = PendingCallback(
             query_id=self.world.unique_id("cb"), user_id=user.id, message=message,
-            data=found["callback_data"], created=time.monotonic(),
+            data=data, created=time.monotonic(),
             answer=asyncio.get_running_loop().create_future(),
         )  # fmt: skip
         bot.callbacks[pending.query_id] = pending
@@ -293,7 +298,7 @@ class ScenarioMixin:
                 "id": pending.query_id, "from": user.user.to_api(),
                 "message": self.world.render_message(message),
                 "chat_instance": str(abs(message.chat_id) * 7919 % 10**12),
-                "data": found["callback_data"],
+                "data": data,
             },
         )  # fmt: skip
         return CallbackHandle(pending, update)

@@ -7,6 +7,7 @@ import logging
 import socket
 
 import aiohttp
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.db.models import InboxUpdate
@@ -47,3 +48,21 @@ async def test_webhook_without_configured_secret_generates_and_registers_one(
     refused = [r for r in caplog.records if "webhook call refused" in r.getMessage()]
     assert len(refused) == 1  # three refused calls, one log line
     assert any("LINLI_WEBHOOK_SECRET is not set" in r.getMessage() for r in caplog.records)
+
+
+async def test_webhook_refuses_a_body_that_is_not_strict_json(sandbox, settings, clock):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    hooked = settings.model_copy(update={"webhook_url": url, "webhook_port": port,
+                                         "webhook_secret": SecretStr("s" * 40)})
+    async with World.attach(sandbox, hooked, clock, mode="webhook") as w:
+        async with aiohttp.ClientSession() as http:
+            for body in ('{"update_id": 8, "message": {"x": NaN}}', '{"update_id": 9,',
+                         '[1, 2]', '{"update_id": 10, "x": -Infinity}'):
+                bad = await http.post(url, data=body, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": "s" * 40,
+                    "Content-Type": "application/json"})
+                assert bad.status == 400  # never stored: Telegram would not send it
+        async with w.ctx.pool() as session:
+            for update_id in (8, 9, 10):
+                assert await session.get(InboxUpdate, update_id) is None

@@ -3,6 +3,7 @@ so a crash loses none and a redelivery changes nothing twice."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from typing import Any
 
@@ -15,9 +16,12 @@ from bot import texts as T
 from bot.context import AppContext
 from bot.db.models import InboxUpdate
 from bot.db.session import reading, transaction
+from bot.errors import NotYet
 from bot.privacy.logs import describe_error, shape
 
 log = logging.getLogger(__name__)
+SCAN_EVERY = 1.0  # seconds between looks at the database for updates stored elsewhere
+SCAN_LIMIT = 500
 MAX_ATTEMPTS = 5  # for transient database errors only; a defect fails at once
 RETRY_BASE = 0.2  # seconds; doubled each attempt (0.2, 0.4, 0.8, 1.6)
 
@@ -25,10 +29,10 @@ RETRY_BASE = 0.2  # seconds; doubled each attempt (0.2, 0.4, 0.8, 1.6)
 def is_transient(exc: BaseException) -> bool:
     """A database error worth retrying (a lock, a serialization conflict, a dropped
     connection, or a unique key another update of the same new person or thing took
-    first — the retry finds its row); anything else is a defect: retrying would only
-    repeat its replies."""
+    first — the retry finds its row), or an update ahead of what it needs (NotYet);
+    anything else is a defect: retrying would only repeat its replies."""
     if isinstance(exc, (OperationalError, InterfaceError, IntegrityError, TimeoutError,
-                        ConnectionError)):
+                        ConnectionError, NotYet)):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
@@ -54,59 +58,73 @@ def _chat_key(payload: dict[str, Any]) -> str:
     return "other"
 
 
+def _by_id(payloads: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    rows: dict[int, dict[str, Any]] = {}
+    for payload in payloads:
+        update_id = payload.get("update_id")
+        if not isinstance(update_id, int):
+            log.warning("update without update_id ignored: %s", shape(payload))
+            continue
+        rows.setdefault(update_id, payload)
+    return rows
+
+
 class Inbox:
+    """Updates flow through as a stream: what store() commits is queued in memory
+    (per chat, in update order) and started as soon as its chat is free, up to
+    `workers` at once; the database is read only for updates this process did not
+    store (left from before a restart, stored by another replica) or to wait for."""
+
     def __init__(self, ctx: AppContext, dp: Dispatcher, bot: Bot) -> None:
         self.ctx, self.dp, self.bot = ctx, dp, bot
         self.event = asyncio.Event()
         self._in_flight: set[str] = set()
+        self._queues: dict[str, list[tuple[int, dict[str, Any]]]] = {}  # chat key -> pending
+        self._known: set[int] = set()  # update ids queued or in flight here
         self._tasks: set[asyncio.Task[None]] = set()
         self._retry_at: dict[int, float] = {}  # update id -> loop time of its next try
-        # Recently finished here: a drain whose read began before one finished (stop()
-        # drains while run() does) must not hand it out again; its payload came with
-        # that read, so no fresh status check would catch it.
+        self._scan_due = 0.0  # loop time of the next look at the database (0: at once)
+        # Recently finished here: a scan whose read began before one finished must not
+        # queue it again (its status was still pending in that read).
         self._finished: dict[int, None] = {}
 
     async def store(self, payloads: list[dict[str, Any]]) -> int:
         """Durably record updates (duplicates ignored); returns how many were new.
         A batch is one transaction; if a concurrent delivery stored one of them
-        first, the batch is stored again one update at a time."""
+        first, the batch is stored again one update at a time. Once committed, the
+        new ones are queued for handling."""
+        fresh: list[InboxUpdate] = []
         if len(payloads) > 1:
             try:
-                new = await self._store_batch(payloads)
+                fresh = await self._store_batch(payloads)
             except IntegrityError:
-                pass
-            else:
-                if new:
-                    self.event.set()
-                return new
-        new = 0
-        for payload in payloads:
-            update_id = payload.get("update_id")
-            if not isinstance(update_id, int):
-                log.warning("update without update_id ignored: %s", shape(payload))
-                continue
+                fresh = await self._store_each(payloads)
+        else:
+            fresh = await self._store_each(payloads)
+        for row in fresh:
+            self._enqueue(row.update_id, row.chat_key, row.payload)
+        if fresh:
+            self.event.set()
+        return len(fresh)
+
+    async def _store_each(self, payloads: list[dict[str, Any]]) -> list[InboxUpdate]:
+        fresh = []
+        for update_id, payload in _by_id(payloads).items():
             try:
                 async with transaction(self.ctx.pool) as session:
                     if await session.get(InboxUpdate, update_id) is None:
-                        session.add(InboxUpdate(update_id=update_id, payload=payload,
-                                                chat_key=chat_key(payload)))
-                        new += 1
+                        row = InboxUpdate(update_id=update_id, payload=payload,
+                                          chat_key=chat_key(payload))
+                        session.add(row)
+                        fresh.append(row)
             except IntegrityError:  # a concurrent delivery stored it first
-                continue
-        if new:
-            self.event.set()
-        return new
+                fresh = [r for r in fresh if r.update_id != update_id]
+        return fresh
 
-    async def _store_batch(self, payloads: list[dict[str, Any]]) -> int:
-        rows: dict[int, dict[str, Any]] = {}
-        for payload in payloads:
-            update_id = payload.get("update_id")
-            if not isinstance(update_id, int):
-                log.warning("update without update_id ignored: %s", shape(payload))
-                continue
-            rows.setdefault(update_id, payload)
+    async def _store_batch(self, payloads: list[dict[str, Any]]) -> list[InboxUpdate]:
+        rows = _by_id(payloads)
         if not rows:
-            return 0
+            return []
         async with transaction(self.ctx.pool) as session:
             known = set(await session.scalars(
                 select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(list(rows)))
@@ -114,16 +132,30 @@ class Inbox:
             fresh = [InboxUpdate(update_id=uid, payload=payload, chat_key=chat_key(payload))
                      for uid, payload in rows.items() if uid not in known]
             session.add_all(fresh)
-        return len(fresh)
+        return fresh
+
+    def _enqueue(self, update_id: int, key: str, payload: dict[str, Any]) -> None:
+        if update_id in self._known or update_id in self._finished:
+            return
+        self._known.add(update_id)
+        queue = self._queues.setdefault(key, [])
+        if queue and queue[-1][0] > update_id:  # out of order (a scan, a retry): sort
+            bisect.insort(queue, (update_id, payload), key=lambda item: item[0])
+        else:
+            queue.append((update_id, payload))
 
     async def run(self) -> None:
         """Handle pending updates forever (and those left from before a restart)."""
+        loop = asyncio.get_running_loop()
         while True:
-            await self.drain()
-            self.event.clear()
-            wait = 2.0
+            self.event.clear()  # before looking: a wake-up from now on is kept
+            if loop.time() >= self._scan_due:
+                await self._scan()
+                self._scan_due = loop.time() + SCAN_EVERY
+            self._start_ready()
+            wait = max(self._scan_due - loop.time(), 0.01)
             if self._retry_at:
-                soonest = min(self._retry_at.values()) - asyncio.get_running_loop().time()
+                soonest = min(self._retry_at.values()) - loop.time()
                 wait = min(wait, max(soonest, 0.01))
             try:
                 await asyncio.wait_for(self.event.wait(), timeout=wait)
@@ -131,37 +163,53 @@ class Inbox:
                 pass
 
     async def drain(self) -> None:
-        """Start handling every pending update whose chat is free; wait for them all."""
+        """Handle every pending update (but those waiting for a retry) and wait for
+        them all."""
+        await self._scan()
         while True:
-            async with reading(self.ctx.pool) as session:
-                rows = list(
-                    await session.execute(
-                        select(InboxUpdate.update_id, InboxUpdate.chat_key,
-                               InboxUpdate.payload)
-                        .where(InboxUpdate.status == "pending")
-                        .order_by(InboxUpdate.update_id)
-                        .limit(500)
-                    )
-                )
-            started = []
-            blocked: set[str] = set()
-            now = asyncio.get_running_loop().time()
-            for update_id, key, payload in rows:
-                if update_id in self._finished:
-                    continue  # handled since this read began
-                if key in self._in_flight or key in blocked:
-                    blocked.add(key)  # keep per-chat order
-                    continue
-                if self._retry_at.get(update_id, 0.0) > now:
-                    blocked.add(key)  # waits for its retry; other chats go on
-                    continue
-                if len(started) >= self.ctx.settings.workers:
-                    break
-                self._in_flight.add(key)
-                started.append(asyncio.create_task(self._handle(update_id, key, payload)))
-            if not started:
+            self._start_ready()
+            if not self._tasks:
                 return
-            await asyncio.gather(*started)
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _scan(self) -> None:
+        """Queue pending updates of the database that this process does not know."""
+        async with reading(self.ctx.pool) as session:
+            ids = [uid for uid in await session.scalars(
+                select(InboxUpdate.update_id).where(InboxUpdate.status == "pending")
+                .order_by(InboxUpdate.update_id).limit(SCAN_LIMIT))
+                if uid not in self._known and uid not in self._finished]
+            if not ids:
+                return
+            rows = list(await session.execute(
+                select(InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload)
+                .where(InboxUpdate.update_id.in_(ids), InboxUpdate.status == "pending")))
+        for update_id, key, payload in sorted(rows, key=lambda r: r[0]):
+            self._enqueue(update_id, key, payload)
+
+    def _start_ready(self) -> None:
+        """Start the head update of the free chats, oldest first, up to `workers` at
+        once (a chat with a long backlog does not hold back the others)."""
+        room = self.ctx.settings.workers - len(self._tasks)
+        if room <= 0:
+            return
+        now = asyncio.get_running_loop().time()
+        ready = []
+        for key, queue in list(self._queues.items()):
+            if not queue:
+                del self._queues[key]
+            elif key not in self._in_flight and self._retry_at.get(queue[0][0], 0.0) <= now:
+                ready.append((queue[0][0], key))  # (a chat waiting for a retry waits)
+        for _, key in sorted(ready)[:room]:
+            update_id, payload = self._queues[key].pop(0)
+            self._in_flight.add(key)
+            task = asyncio.create_task(self._handle(update_id, key, payload))
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self.event.set()  # its chat is free, a worker too
 
     def _forget_later(self, update_id: int) -> None:
         self._finished[update_id] = None
@@ -169,11 +217,16 @@ class Inbox:
             del self._finished[next(iter(self._finished))]
 
     async def _handle(self, update_id: int, key: str, payload: dict[str, Any]) -> None:
+        handled = False
         try:
             await self._handle_once(update_id, payload)
-            if update_id not in self._retry_at:  # done or failed for good
+            handled = True
+        finally:  # cancelled (a stop): still pending, the next run's scan finds it
+            self._known.discard(update_id)
+            if handled and update_id in self._retry_at:  # back at the head of its chat
+                self._enqueue(update_id, key, payload)
+            elif handled:  # done or failed for good
                 self._forget_later(update_id)
-        finally:
             self._in_flight.discard(key)
 
     async def _handle_once(self, update_id: int, payload: dict[str, Any]) -> None:

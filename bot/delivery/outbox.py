@@ -45,6 +45,15 @@ def deferred(name: str, arg: Any) -> dict[str, Any]:
     return {"$resolve": name, "arg": arg}
 
 
+def has_deferred(value: Any) -> bool:
+    """Whether a payload holds a value resolved at send time (see deferred())."""
+    if isinstance(value, dict):
+        return "$resolve" in value or any(has_deferred(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_deferred(v) for v in value)
+    return False
+
+
 async def resolve_payload(session: AsyncSession, value: Any) -> Any:
     if isinstance(value, dict):
         if "$resolve" in value:
@@ -108,12 +117,14 @@ async def enqueue(
     """
     if on_sent is not None and on_sent not in ON_SENT:
         raise KeyError(f"unknown outbox hook {on_sent!r}")
-    if dedupe_key is not None:
+    if dedupe_key is not None:  # (only the id: the row is loaded in the rare case it exists)
         existing = await session.scalar(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
         )
         if existing is not None:
-            return existing
+            row = await session.get(OutboxMessage, existing)
+            assert row is not None
+            return row
     row = OutboxMessage(
         chat_id=chat_id,
         method=method,
@@ -125,7 +136,17 @@ async def enqueue(
         ref=ref,
     )
     session.add(row)
+    session.info[_QUEUED] = True
     return row
+
+
+_QUEUED = "linli_outbox_queued"
+
+
+def queued(session: AsyncSession) -> bool:
+    """Whether this session's transaction queued a message (the sender need not wake
+    for one that did not)."""
+    return bool(session.info.get(_QUEUED))
 
 
 def markup(keyboard: Any) -> dict[str, Any]:

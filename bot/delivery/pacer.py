@@ -1,10 +1,36 @@
-"""Telegram's flood limits as a pure pacing object: about 1 message/s per chat,
-20/min per group, 30/s overall (all configurable)."""
+"""Telegram's flood limits: about 1 message/s per chat, 20/min per group, 30/s overall
+(all configurable), and a 429's retry_after for a chat or for everything.
+
+Two implementations of one interface (`take`, `hold`, `close`):
+- `Pacer`: in this process (one instance of the bot);
+- `RedisPacer`: one budget for all replicas, kept in Redis (LINLI_REDIS_URL). A Lua
+  script checks and records a batch of chats atomically on Redis's own clock, so two
+  replicas can never both use the last slot of a window.
+
+We keep our own small script rather than a limiter library: Telegram's limits are three
+windows at once (per chat, per group per minute, global per second) plus 429 holds, and
+the sender asks for many chats in one round trip; aiolimiter is in-process only and the
+Redis limiters on PyPI each model one window per call."""
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+# A message is counted from when its place is reserved, but reaches Telegram a little
+# later (claim, build, the request): the global window is held this much longer, so
+# that no second as Telegram counts it ever holds more than global_per_second.
+GLOBAL_SLACK = 0.25
+
+
+class Limits(Protocol):
+    async def take(self, chat_ids: Sequence[int],
+                   limit: int | None = None) -> tuple[list[int], float]: ...
+    async def hold(self, seconds: float, chat_id: int | None = None) -> None: ...
+    async def close(self) -> None: ...
 
 
 class Pacer:
@@ -33,7 +59,7 @@ class Pacer:
             waits.append(self._last[chat_id] + self.per_chat_interval - now)
         self._trim(now)
         if len(self._global) >= self.global_per_second:
-            waits.append(self._global[0] + 1.0 - now)
+            waits.append(self._global[0] + 1.0 + GLOBAL_SLACK - now)
         window = self._group.get(chat_id)
         if chat_id < 0 and window is not None and len(window) >= self.group_per_minute:
             waits.append(window[0] + 60.0 - now)
@@ -51,9 +77,173 @@ class Pacer:
         until = self._now() + seconds
         self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0), until)
 
+    async def take(self, chat_ids: Sequence[int],
+                   limit: int | None = None) -> tuple[list[int], float]:
+        """Reserve a send now for each chat the limits allow (at most `limit`), in
+        the order given; returns those chats and the seconds until the first refused
+        one may go (1.0 when none was refused)."""
+        granted: list[int] = []
+        wait = 1.0
+        for chat_id in chat_ids:
+            if limit is not None and len(granted) >= limit:
+                break
+            pause = self.wait_time(chat_id)
+            if pause > 0:
+                wait = min(wait, pause)
+                continue
+            self.record(chat_id)
+            granted.append(chat_id)
+        return granted, wait
+
+    async def hold(self, seconds: float, chat_id: int | None = None) -> None:
+        self.block(seconds, chat_id)
+
+    async def close(self) -> None:
+        return None
+
     def _trim(self, now: float) -> None:
-        while self._global and self._global[0] <= now - 1.0:
+        while self._global and self._global[0] <= now - 1.0 - GLOBAL_SLACK:
             self._global.popleft()
         for window in self._group.values():
             while window and window[0] <= now - 60.0:
                 window.popleft()
+
+
+# KEYS: none (one Redis, not a cluster). ARGV: prefix, per-chat interval (ms), group
+# per minute, global per second, most to grant, the global window (ms), then the chat
+# ids. Times in milliseconds from TIME (Lua turns numbers into strings with 14 digits:
+# microseconds would lose precision).
+_TAKE = """
+local p = ARGV[1]
+local interval = tonumber(ARGV[2])
+local per_group = tonumber(ARGV[3])
+local per_second = tonumber(ARGV[4])
+local most = tonumber(ARGV[5])
+local span = tonumber(ARGV[6])  -- the global window, ms (1 s + GLOBAL_SLACK)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gkey = p .. 'global'
+redis.call('ZREMRANGEBYSCORE', gkey, '-inf', now - span)
+local used = redis.call('ZCARD', gkey)
+local function until_of(key)
+  local v = redis.call('GET', key)
+  if v then return tonumber(v) end
+  return 0
+end
+local all_blocked = until_of(p .. 'hold:all')
+local granted = {}
+local wait = 1000
+for i = 7, #ARGV do
+  if #granted >= most then break end
+  local chat = ARGV[i]
+  local free = math.max(now, all_blocked, until_of(p .. 'hold:' .. chat))
+  local last = redis.call('GET', p .. 'last:' .. chat)
+  if last then free = math.max(free, tonumber(last) + interval) end
+  if used >= per_second then
+    local first = redis.call('ZRANGE', gkey, 0, 0, 'WITHSCORES')
+    free = math.max(free, tonumber(first[2]) + span)
+  end
+  local group = nil
+  if tonumber(chat) < 0 then
+    group = p .. 'group:' .. chat
+    redis.call('ZREMRANGEBYSCORE', group, '-inf', now - 60000)
+    if redis.call('ZCARD', group) >= per_group then
+      local first = redis.call('ZRANGE', group, 0, 0, 'WITHSCORES')
+      free = math.max(free, tonumber(first[2]) + 60000)
+    end
+  end
+  if free > now then
+    wait = math.min(wait, free - now)
+  else
+    local member = now .. ':' .. redis.call('INCR', p .. 'seq')
+    redis.call('SET', p .. 'last:' .. chat, now, 'PX', math.max(interval, 1))
+    redis.call('ZADD', gkey, now, member)
+    redis.call('PEXPIRE', gkey, span + 1000)
+    if group then
+      redis.call('ZADD', group, now, member)
+      redis.call('PEXPIRE', group, 61000)
+    end
+    used = used + 1
+    granted[#granted + 1] = chat
+  end
+end
+return {granted, wait}
+"""
+
+# ARGV: prefix, chat id or "all", seconds (ms). Only ever extends a hold.
+_HOLD = """
+local key = ARGV[1] .. 'hold:' .. ARGV[2]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local untl = now + tonumber(ARGV[3])
+local old = redis.call('GET', key)
+if (not old) or tonumber(old) < untl then
+  redis.call('SET', key, untl, 'PX', tonumber(ARGV[3]) + 1)
+end
+return 1
+"""
+
+
+class RedisPacer:
+    """The same limits as `Pacer`, one budget shared by every replica using this Redis.
+    Redis away: this replica paces itself alone (logged once) until Redis answers."""
+
+    def __init__(self, url: str | Any, per_chat_interval: float = 1.0,
+                 group_per_minute: int = 20, global_per_second: int = 30,
+                 prefix: str = "linli:pace:") -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url) if isinstance(url, str) else url
+        self.prefix = prefix
+        self.per_chat_interval = per_chat_interval
+        self.group_per_minute = group_per_minute
+        self.global_per_second = global_per_second
+        self.local = Pacer(per_chat_interval, group_per_minute, global_per_second)
+        self._take = self.redis.register_script(_TAKE)
+        self._hold = self.redis.register_script(_HOLD)
+        self._failing = False
+
+    async def take(self, chat_ids: Sequence[int],
+                   limit: int | None = None) -> tuple[list[int], float]:
+        if not chat_ids or limit == 0:
+            return [], 1.0
+        try:
+            granted, wait = await self._take(args=[
+                self.prefix, round(self.per_chat_interval * 1000), self.group_per_minute,
+                self.global_per_second, len(chat_ids) if limit is None else limit,
+                round((1.0 + GLOBAL_SLACK) * 1000), *chat_ids])
+        except Exception as exc:
+            self._failed(exc)
+            return await self.local.take(chat_ids, limit)
+        self._working()
+        return [int(chat) for chat in granted], int(wait) / 1000
+
+    async def hold(self, seconds: float, chat_id: int | None = None) -> None:
+        self.local.block(seconds, chat_id)
+        try:
+            await self._hold(args=[self.prefix, "all" if chat_id is None else chat_id,
+                                   max(round(seconds * 1000), 1)])
+        except Exception as exc:
+            self._failed(exc)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    def _failed(self, exc: Exception) -> None:
+        if not self._failing:
+            log.warning("Redis unreachable for the shared flood limits (%s): pacing this "
+                        "replica alone until it answers", type(exc).__name__)
+            self._failing = True
+
+    def _working(self) -> None:
+        if self._failing:
+            log.warning("Redis answers again: flood limits shared by all replicas")
+            self._failing = False
+
+
+def build_pacer(settings: Any) -> Pacer | RedisPacer:
+    """Shared through Redis when LINLI_REDIS_URL is set, else in this process."""
+    limits = (settings.per_chat_interval, settings.group_per_minute, settings.global_per_second)
+    if settings.redis_url:
+        return RedisPacer(settings.redis_url, *limits)
+    return Pacer(*limits)

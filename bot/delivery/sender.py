@@ -26,8 +26,8 @@ from bot.db.base import Base
 from bot.db.models import OutboxMessage, Person
 from bot.db.session import is_sqlite, reading, transaction
 from bot.delivery import lease
-from bot.delivery.outbox import ON_SENT, resolve_payload
-from bot.delivery.pacer import Pacer
+from bot.delivery.outbox import ON_SENT, has_deferred, resolve_payload
+from bot.delivery.pacer import Limits, build_pacer
 from bot.delivery.resilience import AUTH, BLOCKED, FLOOD, MIGRATE, REFUSED, brief, classify
 from bot.ui import Upload
 
@@ -71,18 +71,22 @@ def _plain(result: Any) -> Any:
 
 
 class Sender:
-    def __init__(self, ctx: AppContext, bot: Bot, pacer: Pacer | None = None,
+    def __init__(self, ctx: AppContext, bot: Bot, pacer: Limits | None = None,
                  retry_base: float = RETRY_BASE, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         s = ctx.settings
         self.ctx = ctx
         self.bot = bot
         self.retry_base = retry_base  # seconds; a server error's retry doubles it each attempt
-        self.pacer = pacer or Pacer(s.per_chat_interval, s.group_per_minute, s.global_per_second)
+        self.pacer = pacer or build_pacer(s)
         self.max_in_flight = max_in_flight
         self.instance = lease.instance_id()
         self._stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its one send
         self._pass_failing = False
+        self._sqlite = is_sqlite(str(ctx.pool.kw["bind"].url))
+        # sends finished, waiting to be recorded: (row, Telegram's result, its waiter)
+        self._marks: list[tuple[OutboxMessage, Any, asyncio.Future[None]]] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         """Finish the messages in flight, then leave run(): nothing half-recorded."""
@@ -180,11 +184,10 @@ class Sender:
                 .limit(batch)
             ))
         seen: set[int] = set(self._in_flight)  # chats with a message in flight here
-        heads: list[int] = []
-        next_wait = 1.0
+        candidates: dict[int, int] = {}  # chat id -> its head row, in order
         room = self.max_in_flight - len(self._in_flight)
         for row_id, chat_id, not_before, claimed_until in rows:
-            if self._stopping.is_set() or len(heads) >= room:
+            if self._stopping.is_set():
                 break
             if chat_id in seen:  # one message per chat at a time, in order
                 continue
@@ -193,12 +196,10 @@ class Sender:
                 continue  # another replica is sending this chat's head
             if not_before > now:  # retrying later or quiet hours: keep chat order
                 continue
-            wait = self.pacer.wait_time(chat_id)
-            if wait > 0:
-                next_wait = min(next_wait, wait)
-                continue
-            self.pacer.record(chat_id)  # reserve its place under the limits now
-            heads.append(row_id)
+            candidates[chat_id] = row_id
+        # Reserve their places under the limits now (shared by replicas with Redis).
+        granted, next_wait = await self.pacer.take(list(candidates), limit=room)
+        heads = [candidates[chat_id] for chat_id in granted]
         if len(heads) >= room:
             next_wait = min(next_wait, 0.05)
         for row in await self._claim(heads, wall):
@@ -218,27 +219,24 @@ class Sender:
             return []
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= wall)
         async with transaction(self.ctx.pool) as session:
-            locked = list(await session.scalars(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free)
-                .with_for_update(skip_locked=True)
-            ))
-            if not locked:
-                return []
-            taken = set(await session.scalars(
+            if not self._sqlite:  # SQLite: one writer at a time, no row locks to skip
+                ids = list(await session.scalars(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free)
+                    .with_for_update(skip_locked=True)
+                ))
+                if not ids:
+                    return []
+            rows = list(await session.scalars(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(locked), OutboxMessage.status == "pending", free)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending", free)
                 .values(claimed_by=self.instance,
                         claimed_until=wall + timedelta(seconds=CLAIM_SECONDS))
-                .returning(OutboxMessage.id)
-            ))
-            rows = list(await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_(taken))
-                .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-                .execution_options(populate_existing=True)
+                .returning(OutboxMessage)
+                .execution_options(populate_existing=True, synchronize_session=False)
             ))
             session.expunge_all()
-        return rows
+        return sorted(rows, key=lambda row: (-row.priority, row.id))
 
     async def _send(self, row: OutboxMessage) -> None:
         """Deliver one claimed row; whatever happens is recorded, nothing escapes."""
@@ -250,8 +248,11 @@ class Sender:
 
     async def _deliver(self, row: OutboxMessage) -> bool:
         try:
-            async with self.ctx.pool() as session:
-                method = await build_method(session, row)
+            if has_deferred(row.payload):  # read-only: a chart drawn here holds no lock
+                async with reading(self.ctx.pool) as session:
+                    method = await build_method(session, row)
+            else:
+                method = METHODS[row.method](chat_id=row.chat_id, **row.payload)
         except Exception as exc:  # a payload that cannot be built will never send
             await self._dead(row, f"bad payload: {exc!r}", blocked=False)
             return True
@@ -266,7 +267,7 @@ class Sender:
         kind = classify(exc)
         if kind == FLOOD:
             assert isinstance(exc, TelegramRetryAfter)
-            self.pacer.block(exc.retry_after, row.chat_id)
+            await self.pacer.hold(exc.retry_after, row.chat_id)
             await self._retry(row, f"429 retry after {exc.retry_after}s", exc.retry_after, False)
             return False
         if kind == MIGRATE:
@@ -285,14 +286,45 @@ class Sender:
         return False
 
     async def _sent(self, row: OutboxMessage, result: Any) -> None:
+        """Returns once the row is recorded as sent: the sends that finish while one
+        batch is being recorded are recorded together, in the next transaction."""
+        done = asyncio.get_running_loop().create_future()
+        self._marks.append((row, result, done))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._record_marks(), name="outbox-marks")
+        await done
+
+    async def _record_marks(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks, []
+            try:
+                await self._record_sent([(row, result) for row, result, _ in batch])
+            except Exception as exc:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _record_sent(self, batch: list[tuple[OutboxMessage, Any]]) -> None:
+        now = self.ctx.clock.now()
         async with transaction(self.ctx.pool) as session:
-            fresh = await session.get(OutboxMessage, row.id)
-            assert fresh is not None
-            fresh.status, fresh.sent_at, fresh.result = "sent", self.ctx.clock.now(), result
-            fresh.attempts += 1
-            fresh.claimed_until = None
-            if fresh.on_sent:
-                await ON_SENT[fresh.on_sent](session, fresh, result)
+            await session.execute(update(OutboxMessage), [
+                {"id": row.id, "status": "sent", "sent_at": now, "result": result,
+                 "attempts": row.attempts + 1, "claimed_until": None}
+                for row, result in batch])
+            for row, result in batch:
+                if not row.on_sent:
+                    continue
+                row.status, row.sent_at, row.result = "sent", now, result
+                row.attempts, row.claimed_until = row.attempts + 1, None
+                try:  # a failing hook must not unmark what was delivered (a resend)
+                    async with session.begin_nested():
+                        await ON_SENT[row.on_sent](session, row, result)
+                except Exception:
+                    log.exception("outbox %s: after-send hook %s failed", row.id, row.on_sent)
 
     async def _retry(self, row: OutboxMessage, error: str, delay: float, counts: bool) -> None:
         async with transaction(self.ctx.pool) as session:
