@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import secrets
 import signal
@@ -31,7 +32,7 @@ from bot.db.session import create_engine, create_session_factory, transaction
 from bot.delivery import lease
 from bot.delivery import sender as sender_module
 from bot.delivery.inbox import Inbox
-from bot.delivery.resilience import AUTH, Backoff, brief, classify, keep_trying
+from bot.delivery.resilience import AUTH, Backoff, classify, keep_trying
 from bot.delivery.sender import Sender
 from bot.privacy.retention import ensure_retention_timer
 from bot.reports.service import ensure_report_timers
@@ -107,11 +108,19 @@ class App:
                      classifier: Any = None) -> App:
         features.wire()
         cls._wire_delivery()
+        # the classifier (jieba) loads in a thread while the database is migrated
+        loading = (None if classifier is not None
+                   else asyncio.ensure_future(asyncio.to_thread(load_classifier, settings)))
         engine = create_engine(settings.database_url)
-        await migrate.upgrade(engine)
+        try:
+            await migrate.upgrade(engine)
+        except BaseException:
+            if loading is not None:
+                await asyncio.gather(loading, return_exceptions=True)
+            raise
         ctx = AppContext(settings=settings, pool=create_session_factory(engine),
                          clock=clock or Clock())
-        ctx.classifier = classifier or await asyncio.to_thread(load_classifier, settings)
+        ctx.classifier = classifier if loading is None else await loading
         bot = build_bot(settings, token)
         bot.session.middleware(AnswersAfterCommit())  # callback answers after the commit
         ctx.bot = bot
@@ -120,13 +129,9 @@ class App:
 
     async def start(self) -> None:
         """Background parts: inbox worker (resumes unfinished updates), sender, scheduler.
-        Publishing the command menus is best effort: retried in the background."""
-        try:
-            await commands.publish(self.ctx, self.bot)
-        except Exception as exc:  # Telegram away at start-up: menus later, start now
-            log.warning("command menus not published (%s); retrying in the background",
-                        brief(exc))
-            self._tasks.append(asyncio.create_task(self._publish_commands(), name="commands"))
+        Publishing the command menus (a few calls) is best effort, in the background:
+        updates are taken meanwhile, and it is retried while Telegram is away."""
+        self._tasks.append(asyncio.create_task(self._publish_commands(), name="commands"))
         async with transaction(self.ctx.pool) as session:
             await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
             await ensure_retention_timer(session, self.ctx.clock.now(), self.ctx.tz)
@@ -156,6 +161,8 @@ class App:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self.sender.flush(timeout=10)
+        with contextlib.suppress(Exception):
+            await self.sender.pacer.close()
         await close_bot_session(self.bot)
         engine = self.ctx.pool.kw["bind"]
         await engine.dispose()
@@ -239,8 +246,8 @@ class App:
             if not hmac.compare_digest(given, secret):
                 refusals.hit(request.remote)
                 return web.Response(status=401, text="bad secret")
-            try:
-                payload = await request.json()
+            try:  # strict JSON: NaN / Infinity (never from Telegram) cannot be stored
+                payload = json.loads(await request.text(), parse_constant=_not_json)
             except ValueError:
                 return web.Response(status=400, text="bad json")
             if not isinstance(payload, dict):
@@ -250,6 +257,9 @@ class App:
 
         app = web.Application()
         app.router.add_post(settings.webhook_path, receive)
+        from web import mount as mount_desk  # the web desk (web/) under /desk
+
+        mount_desk(app, self.ctx, token=self.bot.token)
         return app
 
     async def serve_webhook(self) -> web.AppRunner:
@@ -268,6 +278,10 @@ class App:
             await runner.cleanup()
             raise
         return runner
+
+
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
 
 
 class _RateLimitedLog:
@@ -336,6 +350,13 @@ async def run(settings: Settings, token: str) -> None:
     else:
         log.info("long polling")
         main = asyncio.create_task(app.poll())
+        from web.config import WebSettings
+
+        desk = WebSettings()
+        if desk.port:  # the web desk beside long polling (webhook mode mounts it)
+            from web import serve as serve_desk
+
+            runner = await serve_desk(app.ctx, desk.host, desk.port, token=token)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({main, stopper}, return_when=asyncio.FIRST_COMPLETED)
     main.cancel()

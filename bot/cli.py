@@ -170,26 +170,48 @@ def _import_org(path: Any) -> int:
 
 # --- the classifier -------------------------------------------------------------------------
 
+ENGINE = click.option(
+    "--engine", type=click.Choice(["learned", "rules"]), default=None,
+    help="learned keyword weights or the hand rules (default: LINLI_CLASSIFIER, else learned; "
+         "a LINLI_RULES_FILE decides by its kind).")
+
+
+def _classifier(engine: str | None) -> Any:
+    """The configured classifier; --engine keeps LINLI_RULES_FILE only if it is of its kind."""
+    from nlp import Classifier, RulesError
+    from nlp.vocab import is_word_file
+
+    rules = load_settings().rules_file
+    try:
+        if engine and rules is not None and (engine == "learned") != is_word_file(rules):
+            rules = None
+        return Classifier.from_file(rules, engine=engine)
+    except RulesError as exc:
+        raise fail(str(exc)) from None
+
+
 @cli.command(epilog=examples("echo '3号楼2单元楼道灯坏了一个星期了' | linli classify",
                              "linli classify < messages.jsonl > labels.jsonl",
                              "echo '楼道里一股燃气味' | linli classify --explain"))
 @click.option("--explain", is_flag=True,
-              help='Add "explain" (判断依据：the first three rules that decided) and "matched".')
-def classify(explain: bool) -> int:
+              help='Add "explain" (判断依据：the three strongest reasons) and "matched".')
+@ENGINE
+def classify(explain: bool, engine: str | None) -> int:
     """Classify messages from stdin: one JSON result per input line on stdout.
 
     Input lines are JSON objects {"id": …, "text": …} or plain text. Each result has
     intent, category, urgency, place and confidence. Exits 1 if a line was malformed.
-    Rules: LINLI_RULES_FILE (default: the packaged rules)."""
+    Words: LINLI_RULES_FILE (a word file adds weights; a full rule file selects the rules)."""
     from nlp.cli import run_classify
 
-    return run_classify(sys.stdin, sys.stdout, load_settings().rules_file, explain=explain)
+    return run_classify(sys.stdin, sys.stdout, classifier=_classifier(engine), explain=explain)
 
 
 @cli.group(context_settings=CONTEXT, epilog=examples("linli nlp eval labelled.jsonl",
+                                                     "linli nlp train",
                                                      "linli nlp suggest"))
 def nlp() -> None:
-    """Classifier tools: score the rules, find words they miss."""
+    """Classifier tools: score it, train its weights, find words it misses."""
 
 
 class _Counting:
@@ -209,26 +231,62 @@ class _Counting:
 
 
 @nlp.command("eval", epilog=examples("linli nlp eval tests/data/nlp_regression.jsonl",
-                                     "linli nlp eval labelled.jsonl --json --no-errors"))
+                                     "linli nlp eval labelled.jsonl --json --no-errors",
+                                     "linli nlp eval labelled.jsonl --engine rules"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON document.")
 @click.option("--errors/--no-errors", default=True, show_default=True,
-              help="List the misclassified rows with the rules that fired.")
-def nlp_eval(file: Path, as_json: bool, errors: bool) -> int:
-    """Score the rules on a labelled JSON Lines file.
+              help="List the misclassified rows with the reasons that fired.")
+@ENGINE
+def nlp_eval(file: Path, as_json: bool, errors: bool, engine: str | None) -> int:
+    """Score the classifier on a labelled JSON Lines file.
 
     Each line: {"text", "intent", "category", "urgency", "building"?}. Prints intent
     accuracy, per-category precision/recall/F1, urgent precision/recall, place match
     and the confusion matrices (docs/nlp.md defines them)."""
-    from nlp import Classifier
     from nlp.cli import run_eval
 
-    rules = load_settings().rules_file
     total = sum(1 for line in file.open(encoding="utf-8") if line.strip())
     with progress("classifying", "msg") as update:
-        clf = _Counting(Classifier.from_file(rules), total, update)
-        return run_eval(file, sys.stdout, rules, as_json=as_json, show_errors=errors,
+        clf = _Counting(_classifier(engine), total, update)
+        return run_eval(file, sys.stdout, as_json=as_json, show_errors=errors,
                         classifier=clf)  # type: ignore[arg-type]
+
+
+@nlp.command("train", epilog=examples("linli nlp train",
+                                      "linli nlp train mine.jsonl more.jsonl -o w.txt",
+                                      "linli nlp train --select"))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Weights file to write (default: the packaged nlp/data/weights.txt).")
+@click.option("--select", is_flag=True,
+              help="Only print the cross-validated figures of each option set; write nothing.")
+def nlp_train(files: tuple[Path, ...], out: Path | None, select: bool) -> int:
+    """Learn the keyword weights from labelled messages (needs the "train" extra).
+
+    FILES: labelled JSON Lines (default: tests/data/nlp_*.jsonl except the evaluation
+    sets). Cross-validates on 5 folds, picks the urgency threshold for recall >= 0.95,
+    writes the weights with the data's SHA-256 and the figures in the header."""
+    import json
+
+    try:
+        from nlp import train as T
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise fail(f"{exc}: pip install -e '.[train]'") from None
+    paths = list(files) or T.default_training_files()
+    log = lambda s: click.echo(s, err=True)  # noqa: E731
+    try:
+        if select:
+            T.select(paths, log, sys.stdout)
+            return 0
+        res = T.train(paths, out, log)
+    except (ImportError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    click.echo(json.dumps({"threshold": res["threshold"], "cv": res["cv"],
+                           "cv_without_safety_rules": res["cv_without_safety_rules"],
+                           "safety_rule_additions": res["safety_rule_additions"]},
+                          ensure_ascii=False, indent=1))
+    return 0
 
 
 @nlp.command("suggest", epilog=examples("linli nlp suggest",
@@ -251,6 +309,12 @@ def _add_feature_commands() -> None:
     cli.add_command(export)
     cli.add_command(polls)
     cli.add_command(mask_command)
+    from bot.people.cli import people  # linli people import (docs/people.md)
+
+    cli.add_command(people)
+    from web.cli import web_command  # the web desk (工作台), docs/web.md
+
+    cli.add_command(web_command)
 
 
 _add_feature_commands()

@@ -15,3 +15,9 @@ class Refusal(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotYet(Exception):
+    """An update that came before something it depends on was recorded (a poll answer
+    before the sender stored the poll's Telegram id): not a defect, the inbox retries it
+    like a lock timeout."""

@@ -57,3 +57,13 @@ class PollClosed(Event):
     counts: tuple[tuple[str, int], ...]  # (option label, votes) in option order
     voters: int
     closed_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseResolved(Event):
+    """A case was marked resolved by its handler (cases → levels: rate the whistled
+    departments)."""
+
+    case_id: int
+    by_id: int
+    at: datetime

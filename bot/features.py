@@ -3,9 +3,24 @@ and event subscriptions here, explicitly, once. `bot.app` calls it at start; tes
 CLI commands that run domain code without the app call it too."""
 from __future__ import annotations
 
-from bot import cases, org, polls, privacy, projects, reports
+from bot import (
+    cases,
+    council,
+    faq,
+    levels,
+    org,
+    people,
+    points,
+    polls,
+    privacy,
+    projects,
+    reports,
+    rounds,
+    wishes,
+)
 
-FEATURES = (org, cases, polls, projects, reports, privacy)
+FEATURES = (org, cases, polls, points, wishes, council, projects, reports, privacy, levels, faq,
+            people, rounds)
 
 
 def wire() -> None:

@@ -26,9 +26,15 @@ HELP_RESIDENT = [
     "/report — 私聊报事（文字+照片）",
     "/case 编号 — 查看工单进度",
     "/projects — 社区项目；/project 编号 — 项目详情与进展",
-    "/whoami — 查看我的身份",
+    "/faq — 常见问题（问答库）",
+    "/propose 内容 — 提出议题，邻居可以附议；/topics — 居民议事",
+    "/join — 登记为本社区居民（楼栋、房号）",
+    "/wish 内容 — 许一个微心愿；/volunteer — 登记志愿者（双报到）；/points — 我的积分",
+    "/whoami — 查看我的身份；/privacy、/mydata、/forget — 个人信息",
 ]
-HELP_WORKER = ["/mycases — 我负责的工单（超时的在前）"]
+HELP_WORKER = ["/mycases — 我负责的工单（超时的在前）",
+               "/round — 走访巡查（民情日志）；/household 3-2-301 — 一户一档",
+               "/web — 网页工作台（一次性登录链接）"]
 HELP_ORGANIZER = [
     "/bind — 在群里发送，把群绑定到网格",
     "/worker — 回复某人的消息或 /worker @用户名，设为网格员",
@@ -36,6 +42,11 @@ HELP_ORGANIZER = [
     "/project_new、/project_update、/project_stage — 新建项目、发布进展、推进阶段",
     "/poll_new、/polls、/poll_results 编号 — 发起投票、投票列表、查看结果",
     "/stats、/export — 统计数据、导出台账",
+    "/rank、/depts — 比学赶超排行、职能部门吹哨报到与评价（加「上月」看上个月）",
+    "/faq_add、/faq_del — 维护问答库；/settings — 本社区工单设置",
+    "/meeting 议题编号 — 召集议事会议；/topic_next — 推进议题；/reception — 书记接待日",
+    "/activity_new — 发布志愿活动；/shop、/exchange — 爱心超市",
+    "/resident_add、/resident_move、/resident_remove — 居民登记；发送花名册文件可批量导入",
     "/reload_rules — 重新加载分类规则",
 ]
 ROLES_NONE = "居民"

@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import Any, ClassVar, Self, get_type_hints
 
+from bot.numbers import MAX_INT
+
 SEP = ":"
 
 
@@ -50,7 +52,7 @@ class Callback:
                 number = int(raw)
             except ValueError as exc:
                 raise CallbackError(data) from exc
-            if not -(2**63) <= number < 2**63:  # a database id, never larger
+            if not -MAX_INT - 1 <= number <= MAX_INT:  # ids and indexes: INTEGER columns
                 raise CallbackError(data)
             kind = hints[name]
             if isinstance(kind, type) and issubclass(kind, IntEnum):

@@ -15,9 +15,18 @@ MODULES = [
     "handlers.common",
     "handlers.org",
     "handlers.reports",
+    "handlers.levels",  # /depts, /rank, rating a whistled department
     "handlers.polls.commands",
     "handlers.projects.commands",
+    "handlers.council.commands",
+    "handlers.wishes.commands",
+    "handlers.points.commands",
     "handlers.privacy",  # /privacy, /mydata, /forget
+    "handlers.web",  # /web: a one-time link to the web desk
+    "handlers.cases.settings",  # /settings
+    "handlers.faq",  # /faq…; before intake: a worker's typed reply to an inquiry
+    "handlers.people",  # /join, the register, a roster file; before intake (typed rooms)
+    "handlers.rounds",  # /round; before intake: what a worker writes during a visit
     "handlers.cases.intake",  # catches plain group messages: after every command
     "handlers.fallback",
 ]

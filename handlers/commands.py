@@ -19,14 +19,24 @@ log = logging.getLogger(__name__)
 
 PRIVATE = [("start", "开始使用"), ("help", "我能做什么"), ("report", "私聊报事"),
            ("case", "查看工单进度"), ("projects", "社区项目"), ("whoami", "我的身份"),
-           ("privacy", "隐私说明"), ("mydata", "我的数据"), ("forget", "删除我的数据")]
-GROUP = [("help", "使用说明"), ("case", "查看工单"), ("projects", "社区项目"),
-         ("bind", "绑定网格（工作人员）"), ("privacy", "隐私说明")]
-WORKER = [("mycases", "我负责的工单")]
+           ("privacy", "隐私说明"), ("mydata", "我的数据"), ("forget", "删除我的数据"),
+           ("join", "登记为本社区居民"), ("propose", "提出议题"), ("wish", "微心愿"),
+           ("volunteer", "登记志愿者"), ("points", "我的积分")]
+GROUP = [("help", "使用说明"), ("case", "查看工单"), ("faq", "常见问题"), ("projects", "社区项目"),
+         ("propose", "提出议题"), ("topics", "居民议事"),
+         ("bind", "绑定网格（工作人员）"), ("guard", "号码保护（组织者）"),
+         ("privacy", "隐私说明")]
+WORKER = [("mycases", "我负责的工单"), ("web", "网页工作台"), ("round", "走访巡查"),
+          ("household", "一户一档"), ("residents", "楼栋居民")]
 ORGANIZER = [("cases", "工单列表"), ("note", "工单公开说明"), ("dup", "合并重复工单"),
              ("stats", "统计数据"), ("export", "导出台账"), ("poll_new", "发起投票"),
              ("polls", "投票列表"), ("poll_results", "投票结果"), ("project_new", "新建项目"),
-             ("project_update", "项目进展"), ("reload_rules", "重新加载分类规则")]
+             ("project_update", "项目进展"), ("reload_rules", "重新加载分类规则"),
+             ("rank", "比学赶超排行"), ("depts", "职能部门吹哨评价"),
+             ("faq", "问答库"), ("faq_add", "添加问答"), ("settings", "工单设置"),
+             ("topics", "居民议事"), ("meeting", "召集议事会议"), ("reception", "书记接待日"),
+             ("activity_new", "发布志愿活动"), ("exchange", "爱心超市兑换"),
+             ("exports", "导出记录（管理员）")]
 
 
 def _cmds(pairs: list[tuple[str, str]]) -> list[BotCommand]:
@@ -46,5 +56,5 @@ async def publish(ctx: AppContext, bot: Bot) -> None:
     async with ctx.pool() as session:
         staff = await org.staff_roles(session, ctx.settings.admin_ids)
     for tg_id, roles in staff.items():
-        pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin"} else [])
+        pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin", "street", "district"} else [])
         await _set(bot, pairs, BotCommandScopeChat(chat_id=tg_id))

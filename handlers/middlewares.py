@@ -17,13 +17,16 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
-from aiogram.types import TelegramObject, User
+from aiogram.types import Message, TelegramObject, User
 from sqlalchemy import update
 
 from bot.context import AppContext
-from bot.db.models import InboxUpdate
+from bot.db.models import InboxUpdate, Person
+from bot.db.session import is_sqlite
+from bot.delivery import outbox
 from bot.org import service as org
 
 log = logging.getLogger(__name__)
@@ -89,9 +92,91 @@ async def _run_quietly(call: AfterCommit, update_id: int | None) -> None:
         log.warning("answer after update %s failed: %s", update_id, exc)
 
 
+# What a handler of group messages returns when the message opened nothing (no case,
+# no +1, no command): the update keeps no payload once handled.
+CHATTER = "chatter"
+GROUP_TYPES = ("group", "supergroup")
+
+
+def _group_message(event: TelegramObject) -> Message | None:
+    message = getattr(event, "message", None)
+    return message if message is not None and message.chat.type in GROUP_TYPES else None
+
+
+def _maybe_chatter(event: TelegramObject, data: dict[str, Any]) -> bool:
+    """What in a group usually opens nothing (a plain text outside any dialog, a join,
+    a leave): its sender is not stored unless it turns out to matter (org.persist)."""
+    if getattr(event, "chat_member", None) is not None:
+        return True
+    message = _group_message(event)
+    if message is None or data.get("raw_state") is not None:
+        return False
+    if message.text is not None:
+        return not message.text.startswith("/")
+    return bool(message.new_chat_members or message.left_chat_member)
+
+
+def _chatter(event: TelegramObject, result: Any) -> bool:
+    """Handled, and it opened nothing: the update keeps no payload."""
+    in_group = _group_message(event) is not None or getattr(event, "chat_member", None)
+    return bool(in_group) and (result is UNHANDLED or result == CHATTER)
+
+
+TELEGRAM_ID_LIMIT = 2**52  # Telegram's user and chat ids have at most 52 significant bits
+MESSAGE_ID_LIMIT = 2**31 - 1  # message ids count up per chat: an INTEGER column holds them
+
+
+def _forged(event: TelegramObject, sender: User | None, chat: Any) -> bool:
+    """An update Telegram cannot have sent: a user, chat or message id beyond Telegram's
+    range, or a message or button press by another bot (bots never see other bots'
+    messages)."""
+    ids = [x.id for x in (sender, chat) if x is not None]
+    if any(not -TELEGRAM_ID_LIMIT < i < TELEGRAM_ID_LIMIT for i in ids):
+        return True
+    said = getattr(event, "message", None) or getattr(event, "edited_message", None)
+    if said is not None and not 0 < said.message_id <= MESSAGE_ID_LIMIT:
+        return True
+    return sender is not None and sender.is_bot and any(
+        getattr(event, kind, None) is not None
+        for kind in ("message", "edited_message", "callback_query"))
+
+
+def _fit(value: str | None, column: Any) -> str | None:
+    """A name as long as its column allows (Telegram's full name can be 129 characters;
+    a forged update's, any length) and without NUL (PostgreSQL refuses it): cut, never a
+    failed update."""
+    return value.replace("\x00", "")[:column.type.length] if value else value
+
+
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        # Replicas share PostgreSQL; SQLite serves one process (nothing to claim from).
+        self.replicas = not is_sqlite(str(ctx.pool.kw["bind"].url))
+
+    async def _claim(self, session: Any, inbox_id: int | None) -> bool:
+        """PostgreSQL: mark the inbox row done first, holding its row lock for the
+        transaction, so that a replica that read it too waits, then finds it done and
+        skips it (no reply twice); if this transaction rolls back, it is pending again."""
+        if inbox_id is None or not self.replicas:
+            return True
+        claimed = await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id == inbox_id, InboxUpdate.status == "pending")
+            .values(status="done", done_at=self.ctx.clock.now()))
+        return bool(claimed.rowcount)
+
+    async def _done(self, session: Any, inbox_id: int, chatter: bool) -> None:
+        """Mark the inbox row done in the update's transaction (PostgreSQL: _claim did);
+        chatter keeps no payload beyond its handling (privacy: bot.privacy.retention)."""
+        values: dict[str, Any] = {}
+        if not self.replicas:
+            values.update(status="done", done_at=self.ctx.clock.now())
+        if chatter:
+            values["payload"] = {}
+        if values:
+            await session.execute(
+                update(InboxUpdate).where(InboxUpdate.update_id == inbox_id).values(values))
 
     async def __call__(
         self,
@@ -100,6 +185,8 @@ class DbSessionMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         sender: User | None = data.get("event_from_user")
+        if _forged(event, sender, data.get("event_chat")):
+            return None  # not from Telegram: nothing to do, nothing to store
         pending = _Pending(sender.id if sender is not None else None)
         token = _after_commit.set(pending)
         try:
@@ -107,25 +194,28 @@ class DbSessionMiddleware(BaseMiddleware):
                 data["session"] = session
                 data["ctx"] = self.ctx
                 data["now"] = self.ctx.clock.now()
+                inbox_id = data.get("inbox_update_id")
+                if not await self._claim(session, inbox_id):
+                    return None  # another replica has handled it or is handling it
                 user: User | None = data.get("event_from_user")
                 if user is not None and not user.is_bot:
-                    data["person"] = await org.upsert_person(
-                        session, tg_id=user.id, username=user.username, name=user.full_name
-                    )
+                    person = await org.upsert_person(
+                        session, tg_id=user.id, username=_fit(user.username, Person.username),
+                        name=_fit(user.full_name, Person.name) or "",
+                        create=not _maybe_chatter(event, data))
+                    data["speaker"] = person  # maybe unsaved: only for intake (org.persist)
+                    if person.id is not None:
+                        data["person"] = person
                 result = await handler(event, data)
-                inbox_id = data.get("inbox_update_id")
                 if inbox_id is not None:
-                    await session.execute(
-                        update(InboxUpdate)
-                        .where(InboxUpdate.update_id == inbox_id)
-                        .values(status="done", done_at=self.ctx.clock.now())
-                    )
+                    await self._done(session, inbox_id, _chatter(event, result))
         finally:
             _after_commit.reset(token)  # rolled back: the queued answers are dropped
         marked = data.get("inbox_marked")
         if inbox_id is not None and isinstance(marked, list):
             marked.append(inbox_id)  # committed: the inbox need not mark it again
-        self.ctx.outbox_event.set()
+        if outbox.queued(session):
+            self.ctx.outbox_event.set()
         for call in pending.calls:
             await _run_quietly(call, data.get("inbox_update_id"))
         return result

@@ -68,6 +68,19 @@ END $$;
 """
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """A failure is printed the moment the test body fails: if the teardown that follows
+    then stalls (pytest-timeout ends it after 120 s), the cause is already on screen."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        import sys
+
+        sys.stderr.write(f"\nFAILED {item.nodeid}\n{report.longreprtext[-3000:]}\n")
+        sys.stderr.flush()
+
+
 def pytest_report_header() -> str:
     return f"linli database: {TEST_DB or 'SQLite file per test'}"
 

@@ -79,7 +79,7 @@ async def test_text_to_rated_result(world):
     sb.send_photo(zhang, zhang.id, caption="已更换灯泡")
     await sb.wait_for(zhang.id, lambda m: "等待居民评价" in m.body)
     rate = await sb.wait_for(chen.id, lambda m: "请您评价" in m.body)
-    assert rate.button_texts == ["满意", "基本满意", "不满意"]
+    assert rate.button_texts == ["满意", "基本满意", "不满意", "查看进度"]
     assert [m for m in sb.messages(chen.id) if m.photo is not None]  # the result photo
     assert "只有反映人" in (await sb.press(wang, rate, "满意").text() or "")
     assert "满意" in (await sb.press(chen, rate, "满意").text() or "")

@@ -207,7 +207,8 @@ async def test_household_buttons_ineligible_forged_and_closed(world):  # type: i
         community = (await org.organizer_communities(
             session, await org.person_by_tg(session, 2001), []))[0]
         for user, household in ((chen, "1-1-101"), (wang, "1-1-101")):
-            person = await org.person_by_tg(session, user.id)
+            # registered by the organizer: saying 大家好 alone stores nobody (issue 18)
+            person = await org.upsert_person(session, tg_id=user.id)
             assert isinstance(person, Person)
             person.household = household
             await org.grant(session, person, "resident", community.id)

@@ -73,8 +73,17 @@ async def test_project_lifecycle_over_the_bot_api(world):
 
     zhang.say(zhang.id, "/project_update 1 进度 150")
     await sb.wait_for(zhang.id, lambda m: "0 到 100" in m.body)
-    zhang.say(zhang.id, "/project_stage 1 确认")
-    await sb.wait_for(zhang.id, lambda m: "已进入「议事决议」阶段" in m.body)
+    zhang.say(zhang.id, "/project_stage 1")
+    opened = await sb.wait_for(zhang.id, lambda m: "已进入「议事决议」阶段" in m.body)
+    assert "议事议题 #1 已建立" in opened.body and "/meeting 1" in opened.body
+    await sb.wait_for(g2.id, lambda m: "阶段：议事决议" in m.body)
+    zhang.say(zhang.id, "/project_stage 1")  # the decision is the council's
+    await sb.wait_for(zhang.id, lambda m: "决议须经居民议事会议：议题 #1" in m.body)
+    zhang.say(zhang.id, "/project_stage 1 确认")  # a meeting held offline, on the record
+    await sb.wait_for(zhang.id, lambda m: "已进入「实施」阶段" in m.body)
     decision = await sb.wait_for(g2.id, lambda m: "【决议公开】" in m.body)
-    assert "阶段：议事决议" in decision.body
+    assert "方案经居民线下议事通过" in decision.body and "阶段：实施" in decision.body
     await sb.wait_for(chen.id, lambda m: "【决议公开】" in m.body)  # the follower, privately
+    zhang.say(zhang.id, "/topic 1")
+    record = await sb.wait_for(zhang.id, lambda m: "议事记录" in m.body)
+    assert "阶段：决议" in record.body and "线下议事通过（张书记确认）" in record.body

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from bot.db.models.council import Topic
 from bot.events import PollClosed
 from bot.projects import service as projects
 from bot.projects.parse import MilestoneSpec, ProjectError, parse_update
@@ -21,9 +23,9 @@ from tests.projects_kit import (
 )
 
 
-async def advance(ctx, who, number, confirm=False):
+async def advance(ctx, who, number, confirm=False, everyone=False):
     return await as_person(ctx, who, number, projects.advance, confirm=confirm,
-                           admin_ids=[], now=ctx.clock.now())
+                           everyone=everyone, admin_ids=[], now=ctx.clock.now())
 
 
 async def close_poll(ctx, poll_id, number, counts):
@@ -40,15 +42,26 @@ async def group_texts(ctx, start):
 
 async def test_manual_decisions_are_announced(ctx, pw, no_polls):
     number = await new_project(ctx, pw)
-    with pytest.raises(ProjectError, match="投票功能暂不可用"):
-        await advance(ctx, pw.organizer, number)
     start = len(await outbox(ctx))
-    await advance(ctx, pw.organizer, number, confirm=True)
+    opened = await advance(ctx, pw.organizer, number)  # 征集意见 → 议事决议: the topic opens
+    assert opened.stage == "deciding" and opened.topic_id is not None
+    waiting = await advance(ctx, pw.organizer, number)  # the decision waits for the council
+    assert waiting.waiting and waiting.topic_id == opened.topic_id
+    with pytest.raises(ProjectError, match="投票功能暂不可用"):
+        await advance(ctx, pw.organizer, number, everyone=True)
     await advance(ctx, pw.organizer, number, confirm=True)
     posts = await group_texts(ctx, start)
     assert "进入「议事决议」阶段" in posts[0] and "经居民" not in posts[0]
-    assert "阶段：实施" in posts[1] and "进入「实施」阶段" in posts[1]
-    assert (await load(ctx, number)).stage == "building"
+    assert "阶段：实施" in posts[1] and "线下议事通过" in posts[1]
+    project = await load(ctx, number)
+    assert (project.stage, project.pending_stage) == ("building", None)
+    topic = await topic_of(ctx, opened.topic_id)
+    assert topic.stage == "resolve" and "线下议事通过" in topic.decision
+
+
+async def topic_of(ctx, topic_id):
+    async with ctx.pool() as s:
+        return await s.get(Topic, topic_id)
 
 
 async def test_residents_cannot_move_stages(ctx, pw, no_polls):
@@ -58,28 +71,33 @@ async def test_residents_cannot_move_stages(ctx, pw, no_polls):
     assert (await load(ctx, number)).stage == "collecting"
 
 
-async def test_decision_poll_approved_then_rejected(ctx, pw, fake_polls):
+async def test_decision_poll_of_everyone_rejected_then_approved(ctx, pw, fake_polls):
     number = await new_project(ctx, pw)
+    await advance(ctx, pw.organizer, number)
     start = len(await outbox(ctx))
-    result = await advance(ctx, pw.organizer, number)
+    result = await advance(ctx, pw.organizer, number, everyone=True)
     assert result.poll is not None and fake_polls.created[0]["preset"] == "approval"
     assert fake_polls.created[0]["chat_ids"] == [G1, G2]
     assert fake_polls.created[0]["project_id"] == number
     project = await load(ctx, number)
-    assert (project.stage, project.pending_stage) == ("collecting", "deciding")
+    assert (project.stage, project.pending_stage) == ("deciding", "building")
     assert len(await outbox(ctx)) == start  # the groups see the poll itself
     with pytest.raises(ProjectError, match="表决在进行中"):
         await advance(ctx, pw.organizer, number, confirm=True)
-    await close_poll(ctx, result.poll.id, number, [("同意", 30), ("不同意", 4), ("弃权", 2)])
-    project = await load(ctx, number)
-    assert (project.stage, project.pending_poll_id) == ("deciding", None)
-    assert "居民表决通过（同意 30 票，不同意 4 票，弃权 2 票，共 36 票）" in \
-        (await group_texts(ctx, start))[-1]
-
-    second = await advance(ctx, pw.organizer, number)
-    await close_poll(ctx, second.poll.id, number, [("同意", 3), ("不同意", 9)])
+    await close_poll(ctx, result.poll.id, number, [("同意", 3), ("不同意", 9)])
     assert (await load(ctx, number)).stage == "deciding"
     assert "表决未通过" in (await group_texts(ctx, start))[-1]
+
+    second = await advance(ctx, pw.organizer, number, everyone=True)
+    await close_poll(ctx, second.poll.id, number, [("同意", 30), ("不同意", 4), ("弃权", 2)])
+    project = await load(ctx, number)
+    assert (project.stage, project.pending_poll_id) == ("building", None)
+    assert "居民表决通过（同意 30 票，不同意 4 票，弃权 2 票，共 36 票）" in \
+        (await group_texts(ctx, start))[-1]
+    async with ctx.pool() as s:  # both decisions are on the council record
+        decisions = list(await s.scalars(select(Topic.decision).where(
+            Topic.project_id == number).order_by(Topic.id)))
+    assert len(decisions) == 2 and "全体居民表决" in decisions[1]
 
 
 async def test_completion_starts_evaluation_and_its_result_closes(ctx, pw, fake_polls):
@@ -103,7 +121,7 @@ async def test_completion_starts_evaluation_and_its_result_closes(ctx, pw, fake_
     await close_poll(ctx, project.evaluation_poll_id, number, result)
     project = await load(ctx, number)
     assert project.stage == "closed" and project.evaluation["total"] == 26
-    last = (await group_texts(ctx, start))[-1]
+    last = (await group_texts(ctx, start))[-2]
     assert "【结果公开】群众评价：满意 20 票，基本满意 5 票，不满意 1 票，共 26 票" in last
     assert await pending_timers(ctx, "project.stale") == []
 

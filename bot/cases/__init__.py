@@ -21,6 +21,7 @@ from bot.cases.commands import (
 )
 from bot.cases.core import CaseRefused, InputRefused, by_number, load
 from bot.cases.intake import (
+    NOTHING_OPENED,
     Author,
     Intake,
     Photo,
@@ -38,6 +39,7 @@ from bot.cases.intake import (
 from bot.cases.notify import ask_reason_in_group, say, set_buttons
 from bot.cases.query import View
 from bot.cases.render import households, rating_text
+from bot.cases.settings import screen as settings_screen
 from bot.cases.steps import (
     REASON,
     Noted,
@@ -71,6 +73,7 @@ from bot.cases.workflow import (
 )
 
 __all__ = [
+    "NOTHING_OPENED",
     "REASON",
     "Act",
     "Author",
@@ -129,6 +132,7 @@ __all__ = [
     "resolve",
     "say",
     "set_buttons",
+    "settings_screen",
     "show",
     "show_by_id",
     "show_detail",
@@ -144,7 +148,11 @@ __all__ = [
 
 def wire() -> None:
     """Register what this feature's timers do and its outbox hooks (idempotent)."""
+    from bot.cases import settings
     from bot.delivery import outbox
+    from bot.org import orgfile
+
+    orgfile.section(orgfile.Section("settings", "community", settings.check, settings.apply))
     from scheduler import timers as scheduler
 
     scheduler.register({

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Department, Person, Role
+from bot.db.models import Case, Community, Department, Person, Role
+from bot.db.models.cases import LEVELS
+from bot.org import levels
 from bot.org import service as org
 
 
@@ -18,7 +20,7 @@ class Rights:
     owner: bool
     worker: bool  # grid worker of the case's grid, or the assignee
     department: bool  # member of the routed or a whistled department
-    organizer: bool  # organizer of the community, admin, or street office
+    organizer: bool  # organizer of the community, admin, or its street / district office
     street: bool
 
     @property
@@ -41,9 +43,13 @@ async def rights(session: AsyncSession, person: Person, case: Case, admin_ids: l
     organizer = admin or any(
         r.role == "organizer" and r.community_id == case.community_id for r in roles
     )
-    street = any(
-        r.role == "street" and r.community_id in (None, case.community_id) for r in roles
+    plain_street = any(
+        r.role == "street" and r.level_id is None and r.community_id in (None, case.community_id)
+        for r in roles
     )
+    # a street / district officer sees and acts on every case of their communities
+    overseer = any(r.level_id for r in roles) and case.community_id in {
+        c.id for c in await levels.overseen_communities(session, person.id)}
     worker = case.assignee_id == person.id or any(
         r.role == "grid_worker" and case.grid_id is not None and r.grid_id == case.grid_id
         for r in roles
@@ -57,8 +63,8 @@ async def rights(session: AsyncSession, person: Person, case: Case, admin_ids: l
         owner=case.owner_id == person.id,
         worker=worker,
         department=department,
-        organizer=organizer or (street and case.level == "street"),
-        street=street,
+        organizer=organizer or overseer or (plain_street and case.level in LEVELS[2:]),
+        street=plain_street or overseer,
     )
 
 
@@ -75,18 +81,31 @@ async def department_members(session: AsyncSession, department_id: int) -> list[
 
 
 async def street_people(session: AsyncSession, community_id: int) -> list[Person]:
-    return await org.people_with_role(
-        session, "street", or_(Role.community_id == community_id, Role.community_id.is_(None))
+    """The street office of a community: the officers of its street (org file
+    `streets:`), else people granted the plain "street" role for it."""
+    community = await session.get(Community, community_id)
+    level = await levels.street_of(session, community) if community else None
+    people = await levels.officers(session, level) if level else []
+    return people or await org.people_with_role(
+        session, "street", Role.level_id.is_(None),
+        or_(Role.community_id == community_id, Role.community_id.is_(None))
     )
 
 
 async def level_people(session: AsyncSession, case: Case) -> list[Person]:
-    """Who answers for the case at its current level."""
-    if case.level == "street":
+    """Who answers for the case at its current level; a level with nobody in it
+    falls back to the level below (district → street → community)."""
+    if case.level == "district":
+        community = await session.get(Community, case.community_id)
+        district = await levels.level_of(session, community, "district") if community else None
+        people = await levels.officers(session, district) if district else []
+        if people:
+            return people
+    if case.level in ("street", "district"):
         people = await street_people(session, case.community_id)
         if people:
             return people
-    if case.level in ("community", "street"):
+    if case.level in LEVELS[1:]:
         return await org.organizers(session, case.community_id)
     if case.owner_id or case.assignee_id:
         person = await session.get(Person, case.owner_id or case.assignee_id)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import numbers
 from bot import texts as TC
 from bot.cases import core, notify, query, workflow
 from bot.cases import render as R
@@ -42,9 +43,9 @@ async def show(session: AsyncSession, ctx: AppContext, person: Person, args: str
 def deep_link_case(args: str | None) -> int | None:
     """The case id of a `/start case_<id>` link (bot.cases.notify.case_link)."""
     arg = (args or "").strip()
-    if not arg.startswith(notify.DEEP_LINK) or not arg[len(notify.DEEP_LINK):].isdigit():
+    if not arg.startswith(notify.DEEP_LINK):
         return None
-    return int(arg[len(notify.DEEP_LINK):])
+    return numbers.number(arg[len(notify.DEEP_LINK):])
 
 
 async def show_by_id(session: AsyncSession, ctx: AppContext, person: Person, case_id: int,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import faq
 from bot import texts as TC
 from bot.cases import access, core, notify, routing, sla
 from bot.cases import render as R
@@ -32,8 +33,11 @@ CASE_INTENTS = ("complaint", "suggestion")
 
 @dataclass
 class Intake:
-    outcome: str  # opened | linked | existing | album | inquiry | ignored | reply
+    outcome: str  # opened | linked | existing | album | inquiry | ask | ignored | reply
     case: Case | None = None
+
+
+NOTHING_OPENED = ("ignored",)  # chatter: neither speaker nor message is kept
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ async def intake_group(
         if group is None or group.grid is None:
             return Intake("ignored")
     category = _category(result)
+    reporter = await org.persist(session, reporter)  # a case or a +1: now they are kept
     dup = await find_duplicate(session, group.grid.id, category, result.place, src.text,
                                in_group=True)
     if dup is not None:
@@ -179,9 +184,6 @@ async def open_case(
     community = await session.get(Community, grid.community_id)
     assert community is not None
     year, seq, number = await core.next_number(session, community, now, ctx)
-    again = await by_source(session, src.chat_id, src.message_id)  # checked under the lock
-    if again is not None:
-        return again, False
     place = simplified(result.place)
     kind = result.intent if result.intent in CASE_INTENTS else "complaint"
     category = _category(result)
@@ -204,15 +206,21 @@ async def open_case(
         assignee_id=assignee.id if assignee else None,
         department_id=route.department.id if route.department else None, opened_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(case)
-            await session.flush()
-    except IntegrityError:  # a concurrent redelivery won the (chat, message) race
-        again = await by_source(session, src.chat_id, src.message_id)
-        if again is None:
-            raise
-        return again, False
+    if session.get_bind().dialect.name == "sqlite":
+        # One writer at a time: the callers' lookup of the source, in this same write
+        # transaction, stands (no savepoint needed).
+        session.add(case)
+        await session.flush()
+    else:
+        try:
+            async with session.begin_nested():
+                session.add(case)
+                await session.flush()
+        except IntegrityError:  # a concurrent update (a /case reply) won the race
+            again = await by_source(session, src.chat_id, src.message_id)
+            if again is None:
+                raise
+            return again, False
     await add_photos(session, case, src.photos)
     await sla.start_accept_clock(session, case, community, now, fresh=True)
     handler_name = route.department.name if dept_people and route.department else R.name_of(assignee)
@@ -411,7 +419,10 @@ async def intake_private(
 
 async def hear(session: AsyncSession, ctx: AppContext, src: Source, reporter: Person,
                now: datetime) -> Intake:
-    """A plain group message: a case, a link, or for an inquiry a short pointer."""
+    """A plain group message: a case, a link, or for an inquiry a short pointer.
+    `reporter` may be unsaved (someone the bot keeps nothing about, as
+    org.upsert_person(create=False) returns them): they are stored only when the
+    message opens or joins a case, or asks something (org.persist before using the id)."""
     if await org.bound_grid_id(session, src.chat_id) is None:  # cached: no query
         return Intake("ignored")
     src = replace(src, group=None)
@@ -424,12 +435,9 @@ async def hear(session: AsyncSession, ctx: AppContext, src: Source, reporter: Pe
     if got.outcome == "ask":
         src.group = await org.group_by_chat(session, src.chat_id)
         await _ask_what(session, ctx, src, reporter, now)
-    if got.outcome == "inquiry":
-        quiet = after_quiet_hours(now, parse_quiet_hours(ctx.settings.quiet_hours), ctx.tz)
-        await outbox.enqueue(
-            session, src.chat_id, now=now, not_before=quiet, parse_mode=None,
-            dedupe_key=f"case-inq:{src.chat_id}:{src.message_id}", text=T.INQUIRY_POINTER,
-            reply_parameters={"message_id": src.message_id, "allow_sending_without_reply": True})
+    if got.outcome == "inquiry":  # the 问答库 answers it, or a worker is asked
+        reporter = await org.persist(session, reporter)  # (who asked, for the answer)
+        await faq.hear(session, ctx, src.chat_id, src.message_id, src.text, reporter, now)
     return got
 
 

@@ -141,6 +141,7 @@ async def tell_reporter(
     if reporter_in_private(case, reporter):
         text = T.REPORTER_UPDATE.format(number=case.number, line=R.event_line(event))
         await to_person(session, reporter, text, now, case=case,
+                        kb=R.view_keyboard(case_link(await bot_username(ctx), case)),
                         dedupe_key=f"case-ev:{event.id}")
         return
     if case.source_chat_id is None or case.source_chat_id > 0:
@@ -180,7 +181,8 @@ async def send_digest(session: AsyncSession, ctx: AppContext, case: Case, now: d
     reporter = await session.get(Person, case.reporter_id) if case.reporter_id else None
     lines = "\n".join(f"• {R.event_line(e)}" for e in events)
     text = R.public_text(case, reporter, T.GROUP_DIGEST.format(number=case.number, lines=lines))
-    kb = R.rate_keyboard(case) if case.status == "resolved" else None
+    link = case_link(await bot_username(ctx), case)
+    kb = R.rate_keyboard(case, link) if case.status == "resolved" else R.view_keyboard(link)
     await to_group(session, ctx, case, case.source_chat_id, text, now,
                    reply_to=case.source_message_id, kb=kb,
                    dedupe_key=f"case-digest:{case.id}:{events[-1].id}")
@@ -207,8 +209,9 @@ async def rating_request(session: AsyncSession, ctx: AppContext, case: Case, now
                              dedupe_key=key + ":photo", ref=f"case:{case.id}",
                              photo=after[0].file_id,
                              caption=T.RESULT_PHOTO_CAPTION.format(number=case.number))
+    link = case_link(await bot_username(ctx), case)
     await to_person(session, reporter, T.RATE_PROMPT.format(number=case.number), now, case=case,
-                    kb=R.rate_keyboard(case), dedupe_key=key)
+                    kb=R.rate_keyboard(case, link), dedupe_key=key)
 
 
 async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> Case | None:

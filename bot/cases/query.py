@@ -12,6 +12,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import numbers
 from bot.cases import texts as T
 from bot.db.models import Case, Grid, Person, Role
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, OPEN, RESOLVED
@@ -32,8 +33,9 @@ async def find(session: AsyncSession, text: str, community_id: int | None = None
     if m:
         return await session.scalar(stmt.where(
             Case.number == f"{m['code']}-{m['year']}-{int(m['seq']):04d}"))
-    if text.isdigit() and community_id is not None:
-        stmt = stmt.where(Case.community_id == community_id, Case.seq == int(text))
+    seq = numbers.number(text)
+    if seq is not None and community_id is not None:
+        stmt = stmt.where(Case.community_id == community_id, Case.seq == seq)
         if year is not None:
             stmt = stmt.where(Case.year == year)
         return await session.scalar(stmt.order_by(Case.year.desc()).limit(1))

@@ -139,9 +139,15 @@ def category_by_index(index: int) -> str | None:
     return slugs[index] if 0 <= index < len(slugs) else None
 
 
-def rate_keyboard(case: Case) -> Keyboard:
-    return rows((Button(rating_label(slug), CaseRate(c=case.id, r=case.reopened_count, v=v))
-                 for v, slug in enumerate(RATINGS, start=1)), 3)
+def view_keyboard(link: str | None) -> Keyboard:
+    """The 查看进度 link (bot.cases.notify.case_link) alone; empty without a link."""
+    return [[Button(T.BTN_VIEW, url=link)]] if link else []
+
+
+def rate_keyboard(case: Case, link: str | None = None) -> Keyboard:
+    """满意 / 基本满意 / 不满意, and with a link 查看进度 below them."""
+    return [*rows((Button(rating_label(slug), CaseRate(c=case.id, r=case.reopened_count, v=v))
+                   for v, slug in enumerate(RATINGS, start=1)), 3), *view_keyboard(link)]
 
 
 def ack_keyboard(whistle_id: int) -> Keyboard:

@@ -9,13 +9,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Case, Community
+from bot.db.models import Case, Community, Department
+from bot.db.models.levels import DISTRICT, STREET
+from bot.org import levels
 from scheduler import timers
 
 # Defaults from the issue; every key can be overridden per community:
 #   settings["sla"] = {"urgent": {"accept_minutes": 20}, "normal": {...},
 #                      "suggestion": null | {...}, "categories": {"elevator": {...}},
-#                      "remind_fraction": 0.75, "rating_days": 3, "batch_minutes": 10}
+#                      "remind_fraction": 0.75, "rating_days": 3, "batch_minutes": 10,
+#                      "community_hours": 24}
+# After an escalation each level has its own deadline: the community's
+# "community_hours", a street's or district's `hours` (org file, bot.org.levels); a
+# level without one keeps the case's own SLA window.
 DEFAULTS: dict[str, Any] = {
     "urgent": {"accept_minutes": 30, "resolve_hours": 24},
     "normal": {"accept_minutes": 120, "resolve_hours": 72},
@@ -24,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "remind_fraction": 0.75,  # remind the owner when 75% of the time is used
     "rating_days": 3,
     "batch_minutes": 10,  # group-thread updates to a reporter are coalesced this long
+    "community_hours": None,  # time the community has once a case is escalated to it
 }
 
 ACCEPT_REMIND, ACCEPT_DUE = "case.accept_remind", "case.accept_due"
@@ -61,6 +68,27 @@ def sla_for(community: Community, kind: str, category: str, urgency: str) -> Sla
     )
 
 
+async def level_window(session: AsyncSession, case: Case, community: Community
+                       ) -> timedelta | None:
+    """How long the case's current level (above the grid) has to act, if configured."""
+    hours: Any = None
+    if case.level == "community":
+        hours = config(community).get("community_hours")
+    elif case.level in (STREET, DISTRICT):
+        level = await levels.level_of(session, community, case.level)
+        hours = (level.settings or {}).get("hours") if level is not None else None
+    return timedelta(hours=float(hours)) if hours else None
+
+
+async def whistle_window(session: AsyncSession, case: Case, dept: Department) -> timedelta:
+    """Time to 报到 after 吹哨: the 权责清单 line for the department and the case's
+    category, else the department's own ack_hours."""
+    community = await session.get(Community, case.community_id)
+    hours = (await levels.responsibility_hours(session, community, dept.name, case.category)
+             if community is not None else None)
+    return timedelta(hours=hours if hours is not None else dept.ack_hours)
+
+
 def ref(case: Case) -> str:
     return f"case:{case.id}"
 
@@ -77,9 +105,9 @@ async def start_accept_clock(
     just opened has no clocks to stop."""
     if not fresh:
         await stop_clocks(session, case)
-    sla = sla_for(community, case.kind, case.category, case.urgency)
-    due = _set_due(case, "accept_due", case.accepted_at, now + sla.accept if sla.accept else None,
-                   now)
+    own = sla_for(community, case.kind, case.category, case.urgency).accept
+    window = (await level_window(session, case, community) or own) if own else None
+    due = _set_due(case, "accept_due", case.accepted_at, now + window if window else None, now)
     if due is None:
         return
     fraction = float(config(community)["remind_fraction"])
@@ -91,14 +119,31 @@ async def start_resolve_clock(
     session: AsyncSession, case: Case, community: Community, now: datetime
 ) -> None:
     await stop_clocks(session, case)
-    sla = sla_for(community, case.kind, case.category, case.urgency)
+    own = sla_for(community, case.kind, case.category, case.urgency).resolve
+    window = (await level_window(session, case, community) or own) if own else None
     done = case.resolved_at if case.status in ("resolved", "closed") else None
-    due = _set_due(case, "resolve_due", done, now + sla.resolve if sla.resolve else None, now)
+    due = _set_due(case, "resolve_due", done, now + window if window else None, now)
     if due is None:
         return
     fraction = float(config(community)["remind_fraction"])
     await timers.schedule(session, RESOLVE_REMIND, ref(case), _remind_at(now, due, fraction))
     await timers.schedule(session, RESOLVE_DUE, ref(case), due)
+
+
+async def start_level_clock(session: AsyncSession, case: Case, community: Community,
+                            now: datetime) -> None:
+    """After a 上报 by hand: the new level's own deadline (if it has one) is what the
+    case chases now (next_due); the SLA deadlines stay where they are for the figures."""
+    window = await level_window(session, case, community)
+    if window is None or case.status not in ("open", "accepted"):
+        return
+    await stop_clocks(session, case)
+    case.next_due = due = now + window
+    remind, deadline = ((ACCEPT_REMIND, ACCEPT_DUE) if case.status == "open"
+                        else (RESOLVE_REMIND, RESOLVE_DUE))
+    fraction = float(config(community)["remind_fraction"])
+    await timers.schedule(session, remind, ref(case), _remind_at(now, due, fraction))
+    await timers.schedule(session, deadline, ref(case), due)
 
 
 def missed(due: datetime | None, done_at: datetime | None, now: datetime) -> bool:

@@ -58,10 +58,10 @@ async def offer_escalate(session: AsyncSession, ctx: AppContext, case_id: int, p
                          now: datetime) -> None:
     """上报: ask to confirm, naming the level it goes to (nothing changes yet)."""
     case = await workflow.check(session, ctx, case_id, person, "escalate")
-    index = LEVELS.index(case.level)
-    if index + 1 >= len(LEVELS):
-        raise core.CaseRefused(T.TOP_LEVEL)
-    level = T.LEVEL[LEVELS[index + 1]]
+    index, nxt = LEVELS.index(case.level), await workflow.next_level(session, case)
+    if nxt is None:
+        raise core.CaseRefused(T.TOP_LEVEL_AT.format(level=T.LEVEL[case.level]))
+    level = T.LEVEL[nxt]
     await notify.say(session, person, T.CONFIRM_ESCALATE.format(number=case.number, level=level),
                      now, R.pick_keyboard(case, Act.ESCALATE,
                                           [(index, T.BTN_CONFIRM_ESCALATE.format(level=level))]))

@@ -1,7 +1,7 @@
 """Texts of the case loop (接诉即办)."""
 
 STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价", "closed": "已办结"}
-LEVEL = {"grid": "网格", "community": "社区", "street": "街道"}
+LEVEL = {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
 CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复工单",
                 "project": "已转为社区项目"}
@@ -119,6 +119,7 @@ ACKED_OK = "已报到，谢谢！"
 ACK_ALREADY = "已经报到过了。"
 ESCALATED_OK = "已上报至{level}。"
 TOP_LEVEL = "已在最高层级（街道），无法再上报。"
+TOP_LEVEL_AT = "已在最高层级（{level}），无法再上报。"
 CONFIRM_ESCALATE = "确定把工单 {number} 上报至{level}吗？"
 BTN_CONFIRM_ESCALATE = "确认上报至{level}"
 ESCALATE_STALE = "这个上报确认已过时：工单现在在{level}层级。如需再上报，请重新点「上报」。"
@@ -228,3 +229,24 @@ REPORT_SUGGESTION = "💡 已收到您的建议（编号 {number}），已转交
 EDITED_WORKER = "✏️ 工单 {number} 的反映人修改了内容：\n{text}"
 EDITED_URGENT = "🚨 工单 {number} 的反映人补充了情况，已升为紧急，时限 {due}：\n{text}"
 EVENT["urgent"] = "内容修改后升为紧急"
+
+# -- /settings: a community's case settings (bot.cases.settings) ---------------------------
+SETTINGS_HEAD = "⚙️ {community}的工单设置"
+SETTINGS_WINDOWS = {"urgent": "紧急诉求", "normal": "一般诉求", "suggestion": "建议"}
+SETTINGS_WINDOW = "受理 {accept}，办结 {resolve}"
+SETTINGS_MINUTES = "{n} 分钟内"
+SETTINGS_HOURS = "{n} 小时内"
+SETTINGS_NO_LIMIT = "无时限"
+SETTINGS_CATEGORY = "　按类别 · {category}：{window}（本社区设置）"
+SETTINGS_REMIND = "时限用去 {pct}% 时提醒办理人"
+SETTINGS_RATING = "办结后 {days} 天未评价，自动结案（未评价）"
+SETTINGS_BATCH = "群里的进展回复合并发送：每 {minutes} 分钟"
+SETTINGS_COMMUNITY_HOURS = "上报到社区后的时限：{hours}"
+SETTINGS_SAME_SLA = "沿用原时限"
+SETTINGS_PHOTO = "办结须上传结果照片的类别：{cats}"
+SETTINGS_NONE = "无"
+SETTINGS_OTHER = "其他设置：{items}"
+SETTINGS_DEFAULT = "（默认）"
+SETTINGS_OWN = "（本社区设置）"
+SETTINGS_FOOT = "修改：请在组织架构文件里该社区的 settings 下填写，然后重新导入。"
+SETTINGS_ORGANIZERS_ONLY = "只有社区工作人员可以查看工单设置。"

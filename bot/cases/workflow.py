@@ -3,11 +3,12 @@ re-checks the case's state and the person's rights, and raises CaseRefused (with
 Chinese answer) instead of changing anything it should not. States: docs/cases.md."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import events
 from bot import texts as TC
 from bot.cases import access, core, intake, notify, sla
 from bot.cases import render as R
@@ -17,6 +18,7 @@ from bot.db.models import Case, CaseEvent, Department, Person, Whistle
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, RESOLVED
 from bot.db.models.projects import Project
 from bot.delivery import outbox
+from bot.org import levels as org_levels
 from bot.org import service as org
 from bot.projects import service as projects
 from bot.taxonomy import category_name
@@ -119,6 +121,7 @@ async def resolve(session: AsyncSession, ctx: AppContext, case_id: int, person: 
     await sla.start_rating_clock(session, case, community, now)
     await core.event(session, ctx, case, "resolved", now, actor=person, text=note)
     await notify.rating_request(session, ctx, case, now)
+    await events.publish(session, ctx, events.CaseResolved(case.id, person.id, now))
     return case
 
 
@@ -175,7 +178,7 @@ async def whistle(session: AsyncSession, ctx: AppContext, case_id: int, person: 
                                                      Whistle.department_id == dept.id)):
         raise Refused(T.ALREADY_WHISTLED.format(dept=dept.name))
     row = Whistle(case_id=case.id, department_id=dept.id, by_id=person.id, at=now,
-                  ack_due=now + timedelta(hours=dept.ack_hours))
+                  ack_due=now + await sla.whistle_window(session, case, dept))
     session.add(row)
     await session.flush()
     await timers.schedule(session, sla.WHISTLE_DUE, f"whistle:{row.id}", row.ack_due)
@@ -221,11 +224,12 @@ async def ack_whistle(session: AsyncSession, ctx: AppContext, whistle_id: int, p
 
 async def escalate(session: AsyncSession, ctx: AppContext, case: Case, now: datetime, *,
                    actor: Person | None, why: str) -> bool:
-    """上报 one level (grid → community → street); False when already at the top."""
-    index = LEVELS.index(case.level)
-    if index + 1 >= len(LEVELS):
+    """上报 one level (grid → community → street → district); False when already at the
+    top: the street, or the district when the org file gives the street one."""
+    level = await next_level(session, case)
+    if level is None:
         return False
-    case.level = LEVELS[index + 1]
+    case.level = level
     case.escalations += 1
     level = T.LEVEL[case.level]
     await core.event(session, ctx, case, "escalated", now, actor=actor,
@@ -240,6 +244,19 @@ async def escalate(session: AsyncSession, ctx: AppContext, case: Case, now: date
     return True
 
 
+async def next_level(session: AsyncSession, case: Case) -> str | None:
+    """The level 上报 goes to; None at the top. A district is there only when the org
+    file gives the community's street one."""
+    index = LEVELS.index(case.level)
+    if index + 1 >= len(LEVELS):
+        return None
+    level = LEVELS[index + 1]
+    if level == "district" and await org_levels.level_of(
+            session, await core.community_of(session, case), level) is None:
+        return None
+    return level
+
+
 async def escalate_by(session: AsyncSession, ctx: AppContext, case_id: int, person: Person,
                       now: datetime, from_level: int) -> Case:
     """上报 confirmed from the level the presser saw (`from_level`, an index in LEVELS):
@@ -249,7 +266,8 @@ async def escalate_by(session: AsyncSession, ctx: AppContext, case_id: int, pers
         raise Refused(T.ESCALATE_STALE.format(level=T.LEVEL[case.level]))
     if not await escalate(session, ctx, case, now, actor=person,
                           why=T.WHY_MANUAL.format(name=R.name_of(person))):
-        raise Refused(T.TOP_LEVEL)
+        raise Refused(T.TOP_LEVEL_AT.format(level=T.LEVEL[case.level]))
+    await sla.start_level_clock(session, case, await core.community_of(session, case), now)
     return case
 
 

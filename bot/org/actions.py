@@ -16,7 +16,7 @@ from bot.org import service as org
 from bot.org.buttons import BindGrid
 from bot.ui import Button, Keyboard
 
-STAFF_ROLES = ("organizer", "admin", "grid_worker", "department")
+STAFF_ROLES = ("organizer", "admin", "grid_worker", "department", "street", "district")
 GONE = ("left", "kicked")
 
 
@@ -169,7 +169,7 @@ def help_text(roles: str, kinds: set[str]) -> str:
     lines = list(T.HELP_RESIDENT)
     if kinds & {"grid_worker", "department"}:
         lines += T.HELP_WORKER
-    if kinds & {"organizer", "admin"}:
+    if kinds & {"organizer", "admin", "street", "district"}:
         lines += T.HELP_ORGANIZER
     return T.HELP_HEADER.format(roles=roles) + "\n" + "\n".join(f"• {line}" for line in lines)
 

@@ -7,12 +7,14 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import case, or_, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.db.models import Community, Grid, GroupChat, Person, Role
+from bot.org import levels
 
 ROLE_NAMES = {
     "resident": "居民",
@@ -20,6 +22,7 @@ ROLE_NAMES = {
     "organizer": "社区工作人员",
     "admin": "管理员",
     "street": "街道",
+    "district": "区",
     "department": "职能部门",
 }
 
@@ -29,6 +32,20 @@ def building_number(name: str) -> str | None:
     return match.group(1) if match else None
 
 
+async def find_person(session: AsyncSession, tg_id: int | None,
+                      username: str | None = None) -> Person | None:
+    """By Telegram id, else an org-file entry by @username (one without a Telegram id
+    first), in one SELECT."""
+    username = username.lstrip("@") if username else None
+    if tg_id is None and not username:
+        return None
+    found = Person.tg_id == tg_id if tg_id is not None else None
+    named = Person.username == username if username else None
+    where = or_(*(c for c in (found, named) if c is not None))
+    order = [case((c, 0), else_=1) for c in (found, Person.tg_id.is_(None)) if c is not None]
+    return await session.scalar(select(Person).where(where).order_by(*order, Person.id).limit(1))
+
+
 async def upsert_person(
     session: AsyncSession,
     *,
@@ -36,18 +53,17 @@ async def upsert_person(
     username: str | None = None,
     name: str = "",
     phone: str | None = None,
+    create: bool = True,
 ) -> Person:
-    """Find a person by Telegram id, else by @username (org-file entries), else create."""
+    """Find a person by Telegram id, else by @username (org-file entries), else create.
+    `create=False`: someone not known yet is returned unsaved (no row); persist()
+    stores them once something about them must be kept."""
     username = username.lstrip("@") if username else None
-    person = None
-    if tg_id is not None:
-        person = await session.scalar(select(Person).where(Person.tg_id == tg_id))
-    if person is None and username:
-        person = await session.scalar(
-            select(Person).where(Person.username == username, Person.tg_id.is_(None))
-        ) or await session.scalar(select(Person).where(Person.username == username))
+    person = await find_person(session, tg_id, username)
     if person is None:
         person = Person(tg_id=tg_id, username=username, name=name, phone=phone)
+        if not create:
+            return person
         session.add(person)
     else:
         if tg_id is not None:
@@ -59,6 +75,15 @@ async def upsert_person(
         if phone:
             person.phone = phone
     await session.flush()
+    return person
+
+
+async def persist(session: AsyncSession, person: Person) -> Person:
+    """Store a person returned unsaved by upsert_person(create=False); a no-op for one
+    already stored."""
+    if sa_inspect(person).transient:
+        session.add(person)
+        await session.flush()
     return person
 
 
@@ -117,13 +142,14 @@ class RoleView:
 
 async def describe_roles(session: AsyncSession, person_id: int) -> list[RoleView]:
     rows = await session.execute(
-        select(Role, Community.name, Grid.name)
+        select(Role, Community.name, Grid.name, levels.Level.name)
         .outerjoin(Community, Community.id == Role.community_id)
         .outerjoin(Grid, Grid.id == Role.grid_id)
+        .outerjoin(levels.Level, levels.Level.id == Role.level_id)  # a street / district
         .where(Role.person_id == person_id)
         .order_by(Role.id)
     )
-    return [RoleView(r.role, ROLE_NAMES.get(r.role, r.role), c, g) for r, c, g in rows]
+    return [RoleView(r.role, ROLE_NAMES.get(r.role, r.role), c or lv, g) for r, c, g, lv in rows]
 
 
 async def is_admin(session: AsyncSession, person: Person, admin_ids: list[int]) -> bool:
@@ -135,10 +161,11 @@ async def is_admin(session: AsyncSession, person: Person, admin_ids: list[int]) 
 async def organizer_communities(
     session: AsyncSession, person: Person, admin_ids: list[int]
 ) -> list[Community]:
-    """Communities this person may organise (admins: all)."""
+    """Communities this person may organise (admins: all; a street or district officer:
+    every community under their level, bot.org.levels)."""
     if await is_admin(session, person, admin_ids):
         return list(await session.scalars(select(Community).order_by(Community.id)))
-    return list(
+    own = list(
         await session.scalars(
             select(Community)
             .join(Role, Role.community_id == Community.id)
@@ -146,6 +173,8 @@ async def organizer_communities(
             .order_by(Community.id)
         )
     )
+    above = await levels.overseen_communities(session, person.id)
+    return sorted({c.id: c for c in own + above}.values(), key=lambda c: c.id)
 
 
 async def can_organize(

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import numbers
 from bot import texts as C
 from bot.context import AppContext
 from bot.db.models import Community, GroupChat, Person
@@ -82,10 +83,10 @@ async def result_text(session: AsyncSession, poll: Poll, ctx: AppContext) -> str
 async def results(session: AsyncSession, ctx: AppContext, args: str | None, *, chat_id: int,
                   private: bool) -> str:
     """/poll_results N: the result text; a closed poll's chart follows through the outbox."""
-    arg = (args or "").strip().lstrip("#")
-    if not arg.isdigit():
+    poll_id = numbers.number(args)
+    if poll_id is None:
         raise svc.PollError(T.RESULTS_HOW)
-    poll = await svc.get(session, int(arg))
+    poll = await svc.get(session, poll_id)
     if not private and chat_id not in poll.chat_ids:
         raise svc.PollError(T.NOT_FOUND.format(id=poll.id))
     text = await result_text(session, poll, ctx)

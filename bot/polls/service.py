@@ -26,7 +26,7 @@ from bot.context import AppContext
 from bot.db.models import OutboxMessage, Person, Timer
 from bot.db.models.polls import Poll, PollDelivery, PollOption
 from bot.delivery import outbox
-from bot.errors import Refusal
+from bot.errors import NotYet, Refusal
 from bot.org import service as org
 from bot.polls import evaluation, votes
 from bot.polls import render as R
@@ -205,7 +205,7 @@ async def by_telegram_poll(session: AsyncSession, tg_poll_id: str
     return await get(session, delivery.poll_id), delivery
 
 
-class PollNotRecordedYet(RuntimeError):
+class PollNotRecordedYet(NotYet):
     """A poll answer for a poll whose Telegram id is not stored yet (retry the update)."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person, Role
 from bot.db.models.polls import Poll, PollMember, PollVote
+from bot.people import counts as register_counts
 from bot.polls import evaluation
 
 
@@ -171,12 +172,16 @@ async def eligible_count(session: AsyncSession, poll: Poll) -> int:
         return int(await session.scalar(select(func.count()).select_from(union)) or 0)
     residents = (select(Person.id, Person.household).join(Role, Role.person_id == Person.id)
                  .where(Role.role == "resident", Role.community_id == poll.community_id))
+    # The register (一楼一档) also counts residents and households without Telegram.
+    registered, homes = await register_counts(session, poll.community_id)
     if poll.eligibility == "household":
         sub = residents.where(Person.household.is_not(None)).subquery()
         count = await session.scalar(select(func.count(func.distinct(sub.c.household))))
+        count = max(int(count or 0), homes)
     else:
         sub = residents.subquery()
         count = await session.scalar(select(func.count(func.distinct(sub.c.id))))
+        count = max(int(count or 0), registered)
     return max(int(count or 0), await voter_count(session, poll.id))
 
 

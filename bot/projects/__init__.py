@@ -6,19 +6,21 @@ their results as `bot.events.PollClosed`. `wire()` registers the timer callbacks
 album resolver and that subscription (called at composition)."""
 from __future__ import annotations
 
-from bot import events
+from bot import council, events
 from bot.delivery import outbox
 from bot.projects import texts
 from bot.projects.actions import (
     Member,
     card,
     follow_button,
+    from_topic,
     join_button,
     listing,
     milestone,
     new,
     pledge,
     pledge_button,
+    pledge_done,
     resume,
     shelve,
     stage,
@@ -34,6 +36,7 @@ from bot.projects.service import (
     add_album_photo,
     create_from_case,
     get,
+    on_council_decided,
     on_poll_closed,
     report_summary,
 )
@@ -41,10 +44,34 @@ from bot.projects.timers import milestone_overdue, stale_reminder, weekly_digest
 from scheduler import timers
 
 __all__ = [
-    "Member", "PhotoIn", "ProjFollow", "ProjJoin", "ProjPledge", "ProjectError",
-    "add_album_photo", "card", "create_from_case", "follow_button", "get", "join_button",
-    "listing", "milestone", "new", "on_poll_closed", "pledge", "pledge_button",
-    "report_summary", "resume", "shelve", "stage", "supervisor", "texts", "update", "wire",
+    "Member",
+    "PhotoIn",
+    "ProjFollow",
+    "ProjJoin",
+    "ProjPledge",
+    "ProjectError",
+    "add_album_photo",
+    "card",
+    "create_from_case",
+    "follow_button",
+    "from_topic",
+    "get",
+    "join_button",
+    "listing",
+    "milestone",
+    "new",
+    "on_council_decided",
+    "on_poll_closed",
+    "pledge",
+    "pledge_button", "pledge_done",
+    "report_summary",
+    "resume",
+    "shelve",
+    "stage",
+    "supervisor",
+    "texts",
+    "update",
+    "wire",
 ]
 
 
@@ -53,3 +80,4 @@ def wire() -> None:
     timers.register({STALE: stale_reminder, MILESTONE: milestone_overdue, DIGEST: weekly_digest})
     outbox.register(resolvers={MEDIA: album})
     events.subscribe(events.PollClosed, on_poll_closed)
+    events.subscribe(council.CouncilDecided, on_council_decided)

@@ -14,9 +14,11 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import council, points
 from bot import texts as C
 from bot.context import AppContext
 from bot.db.models import Person
+from bot.db.models.points import PLEDGE
 from bot.db.models.projects import PLEDGE_KINDS, Project
 from bot.delivery import outbox
 from bot.org import service as org
@@ -140,11 +142,17 @@ async def stage(session: AsyncSession, person: Person, args: str | None, group: 
         raise ProjectError(T.STAGE_HOW)
     project, rest = await _project(session, args, group)
     result = await svc.advance(session, project, person, confirm="确认" in rest,
+                               everyone=any(w in rest for w in ("全体", "投票", "表决")),
                                admin_ids=ctx.settings.admin_ids, now=now)
     if result.poll is not None:
         return T.STAGE_POLL_STARTED.format(
             closes=svc.local_time(result.poll.closes_at, ctx.tz),
             stage=T.STAGES[project.pending_stage or project.stage])
+    if result.waiting:
+        return T.STAGE_COUNCIL.format(id=project.id, topic=result.topic_id,
+                                      stage=T.STAGES[project.pending_stage or project.stage])
+    if result.topic_id is not None and project.stage == "deciding":
+        return T.STAGE_TOPIC.format(id=project.id, topic=result.topic_id)
     return T.STAGE_DONE.format(id=project.id, stage=T.STAGES[project.stage])
 
 
@@ -244,4 +252,36 @@ async def pledge_button(session: AsyncSession, person: Person, cb: ProjPledge,
         raise ProjectError(C.BUTTON_UNKNOWN)
     kind = PLEDGE_KINDS[cb.kind]
     await svc.pledge(session, project, person, kind, now=now)
-    return T.PLEDGED.format(kind=T.PLEDGE_KINDS[kind]) + "\n" + T.PLEDGE_HOW
+    return T.PLEDGED.format(kind=T.PLEDGE_KINDS[kind])  # an alert: short (usage: /pledge)
+
+
+async def from_topic(session: AsyncSession, person: Person, args: str | None, ctx: AppContext,
+                     now: datetime) -> str:
+    """/topic_project N: a council decision's tasks become a project, straight at 实施."""
+    if not (args or "").strip():
+        raise ProjectError(council.texts.TO_PROJECT_HOW)
+    number, _ = split_number(args)
+    topic = await council.get_topic(session, number)
+    project = await svc.create_from_topic(session, person, topic,
+                                          admin_ids=ctx.settings.admin_ids, now=now, tz=ctx.tz)
+    return council.texts.TO_PROJECT_DONE.format(id=topic.id, project=project.id)
+
+
+async def pledge_done(session: AsyncSession, person: Person, args: str | None,
+                      group: int | None, ctx: AppContext, now: datetime) -> str:
+    """/pledge_done N @who: an organizer confirms a pledge of labour kept; points paid once."""
+    project, who = await _project(session, args, group)
+    await svc.require_organizer(session, person, project, ctx.settings.admin_ids)
+    if not who:
+        raise ProjectError(T.PLEDGE_DONE_HOW)
+    target = await points.person_named(session, who.split()[0])
+    kept = await svc.labour_pledge(session, project.id, target.id)
+    if kept is None:
+        raise ProjectError(T.PLEDGE_DONE_NONE.format(who=escape(who), id=project.id))
+    entry = await points.grant(session, person=target, community_id=project.community_id,
+                               kind=PLEDGE, note=f"项目 #{project.id}", ref=f"pledge:{kept.id}",
+                               by=person, now=now)
+    if entry is None:
+        raise ProjectError(T.PLEDGE_DONE_AGAIN.format(who=escape(who)))
+    return T.PLEDGE_DONE.format(who=escape(target.name or who), id=project.id,
+                                amount=entry.amount)

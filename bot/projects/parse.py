@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot import numbers
 from bot.errors import Refusal
 from bot.projects import texts as T
 
@@ -34,6 +35,7 @@ class ProjectForm:
     groups: list[str] | None = None  # None = all groups of the community
     supervisors: list[str] = field(default_factory=list)
     milestones: list[MilestoneSpec] = field(default_factory=list)
+    needs_vote: bool = True  # 需要表决：否 = the organizer decides without a residents' vote
 
 
 @dataclass
@@ -52,7 +54,9 @@ FIELDS = {
     "标题": "title", "名称": "title", "说明": "description", "描述": "description",
     "预算": "budget", "社区": "community", "群": "groups", "监督员": "supervisors",
     "监督": "supervisors", "节点": "milestone", "里程碑": "milestone",
+    "需要表决": "needs_vote", "表决": "needs_vote",
 }
+YES_WORDS, NO_WORDS = {"是", "要", "需要", "yes"}, {"否", "不", "不要", "不需要", "无需", "no"}
 ALL_GROUPS = {"全部", "所有", "all"}
 
 
@@ -86,14 +90,19 @@ def parse_form(text: str) -> ProjectForm:
     if groups and groups.lower() not in ALL_GROUPS:
         form.groups = [g for g in re.split(r"[,，、\s]+", groups) if g]
     form.supervisors = [s for s in re.split(r"[,，、\s]+", values.get("supervisors", "")) if s]
+    vote = values.get("needs_vote", "是").strip().lower()
+    if vote not in YES_WORDS | NO_WORDS:
+        raise ProjectError(T.NEW_BAD_VOTE.format(value=vote))
+    form.needs_vote = vote in YES_WORDS
     return form
 
 
 def parse_amount(value: str, error: str) -> int:
     cleaned = value.replace(",", "").replace("，", "").replace("元", "").strip()
-    if not re.fullmatch(r"\d{1,12}", cleaned):
+    amount = numbers.number(cleaned)  # yuan, in an INTEGER column
+    if amount is None:
         raise ProjectError(error)
-    return int(cleaned)
+    return amount
 
 
 def parse_milestone(value: str) -> MilestoneSpec:
@@ -140,7 +149,7 @@ def parse_update(args: str) -> UpdateArgs:
 
 def split_number(args: str | None) -> tuple[int, str]:
     """"12 rest of it" -> (12, "rest of it"); "#12" works too."""
-    match = re.match(r"^\s*#?(\d{1,9})(?:\s+|$)(.*)$", args or "", re.S)
-    if match is None:
+    split = numbers.split_number(args)
+    if split is None:
         raise ProjectError(T.NUMBER_HOW)
-    return int(match.group(1)), match.group(2).strip()
+    return split

@@ -15,10 +15,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import events
+from bot import council, events
 from bot.config import Settings
 from bot.context import AppContext
 from bot.db.models import Building, Case, CaseEvent, Community, Grid, GroupChat, Person
+from bot.db.models.council import RESOLVE, Topic
 from bot.db.models.polls import Poll
 from bot.db.models.projects import (
     ACTIVE,
@@ -132,7 +133,7 @@ async def create_project(
     created_by: Person | None, description: str = "", budget: int | None = None,
     group_ids: list[int] | None = None, supervisors: list[Person] | None = None,
     milestones: list[MilestoneSpec] | None = None, case_id: int | None = None,
-    tz: tzinfo = DEFAULT_TZ,
+    tz: tzinfo = DEFAULT_TZ, needs_vote: bool = True, topic_id: int | None = None,
 ) -> Project:
     """Create, link groups (default: all of the community), schedule, announce."""
     specs = milestones or []
@@ -142,7 +143,8 @@ async def create_project(
     project = Project(
         community_id=community_id, title=title, description=description, budget=budget,
         case_id=case_id, created_by_id=created_by.id if created_by else None, created_at=now,
-        last_activity_at=now, stage=COLLECTING, entries=[],
+        last_activity_at=now, stage=BUILDING if topic_id else COLLECTING, entries=[],
+        needs_vote=needs_vote,
         milestones=[Milestone(position=i, title=s.title, due_date=s.due_date, weight=s.weight)
                     for i, s in enumerate(specs, 1)],
     )
@@ -151,7 +153,8 @@ async def create_project(
     session.add_all([ProjectGroup(project_id=project.id, group_chat_id=g) for g in group_ids])
     for person in supervisors or []:
         session.add(ProjectSupervisor(project_id=project.id, person_id=person.id))
-    entry = _entry(project, "created", T.CHANGE_CREATED, now=now, actor=created_by)
+    entry = _entry(project, "created", T.FROM_TOPIC_CHANGE.format(topic=topic_id) if topic_id
+                   else T.CHANGE_CREATED, now=now, actor=created_by)
     await session.flush()
     await project_schedule.on_created(session, project, group_ids, now=now, tz=tz)
     await publish(session, project, entry, now=now)
@@ -207,6 +210,7 @@ async def create_from_form(session: AsyncSession, person: Person, form: ProjectF
         session, community_id=community.id, title=form.title, description=form.description,
         budget=form.budget, group_ids=group_ids, supervisors=supervisors,
         milestones=form.milestones, created_by=person, now=now, tz=tz,
+        needs_vote=form.needs_vote,
     )
 
 
@@ -245,6 +249,23 @@ async def create_from_case(session: AsyncSession, case: Case, *, title: str,
                                      text=T.FROM_CASE_NOTIFY.format(
                                          number=escape(case.number), id=project.id,
                                          title=escape(project.title)))
+    return project
+
+
+async def create_from_topic(session: AsyncSession, person: Person, topic: Topic, *,
+                            admin_ids: list[int], now: datetime, tz: tzinfo) -> Project:
+    """A passed council decision becomes a project at 实施; its end publishes the result."""
+    if not await org.can_organize(session, person, topic.community_id, admin_ids):
+        raise ProjectError(T.NOT_ALLOWED_ORGANIZE)
+    if topic.project_id is not None:
+        raise ProjectError(council.texts.TO_PROJECT_EXISTS.format(id=topic.id,
+                                                                  project=topic.project_id))
+    if topic.stage != RESOLVE:
+        raise ProjectError(council.texts.TO_PROJECT_NOT_PASSED.format(id=topic.id))
+    project = await create_project(session, community_id=topic.community_id, title=topic.title,
+                                   description=topic.text, created_by=person, now=now, tz=tz,
+                                   topic_id=topic.id)
+    topic.project_id = project.id
     return project
 
 
@@ -341,7 +362,9 @@ async def add_supervisor(session: AsyncSession, project: Project, person: Person
 @dataclass
 class StageResult:
     stage: str
-    poll: Poll | None = None  # a decision poll was started instead of moving now
+    poll: Poll | None = None  # an all-residents decision poll was started instead
+    topic_id: int | None = None  # the council topic that decides (议事会议)
+    waiting: bool = False  # the move waits for that topic's decision
 
 
 def _days(community: Community | None, key: str, default: int) -> int:
@@ -350,9 +373,13 @@ def _days(community: Community | None, key: str, default: int) -> int:
 
 
 async def advance(session: AsyncSession, project: Project, person: Person, *,
-                  confirm: bool, admin_ids: list[int], now: datetime) -> StageResult:
-    """Next stage. A decision (→议事决议, →实施) goes to a resident poll unless the
-    organizer confirms a decision taken in a meeting; 实施→完工 starts the evaluation."""
+                  confirm: bool, admin_ids: list[int], now: datetime,
+                  everyone: bool = False) -> StageResult:
+    """Next stage. 征集意见→议事决议 opens the project's council topic; the decision
+    议事决议→实施 is taken by a council meeting on it (bot.council), or by a poll of all
+    residents (`everyone`), or confirmed by the organizer (a meeting held offline, or a
+    project whose form said 需要表决：否) — every way on the council record.
+    实施→完工 starts the evaluation."""
     await require_organizer(session, person, project, admin_ids)
     if project.pending_poll_id is not None:
         raise ProjectError(T.STAGE_POLL_PENDING.format(id=project.id))
@@ -361,20 +388,46 @@ async def advance(session: AsyncSession, project: Project, person: Person, *,
         target = CLOSED  # no evaluation poll could be held: the organizer closes by hand
     if target is None:
         raise ProjectError(T.STAGE_NO_NEXT.format(id=project.id, stage=T.STAGES[project.stage]))
-    if target in DECISIONS and not confirm:
-        poll = await _decision_poll(session, project, person, target, now=now)
-        if poll is None:
-            raise ProjectError(T.STAGE_POLLS_MISSING.format(id=project.id))
-        return StageResult(project.stage, poll)
+    if target == BUILDING:
+        return await _decide(session, project, person, confirm=confirm, everyone=everyone,
+                             now=now)
     if target == DONE:
         await complete(session, project, person, now=now)
     elif target == CLOSED:
         await _close(session, project, person, T.CHANGE_CLOSED_MANUAL, now=now)
     else:
-        text = (T.CHANGE_TO_DELIBERATION if target == DECIDING
-                else T.CHANGE_DECISION_MANUAL.format(stage=T.STAGES[target]))
-        await _move(session, project, person, target, "decision", text, now=now)
-    return StageResult(project.stage)
+        await _move(session, project, person, target, "stage", T.CHANGE_TO_DELIBERATION,
+                    now=now)
+    topic = None
+    if target == DECIDING:
+        topic = await council.topic_for_project(session, community_id=project.community_id,
+                                                project_id=project.id, title=project.title,
+                                                actor=person, now=now)
+    return StageResult(project.stage, topic_id=topic.id if topic else None)
+
+
+async def _decide(session: AsyncSession, project: Project, person: Person, *, confirm: bool,
+                  everyone: bool, now: datetime) -> StageResult:
+    if confirm or not project.needs_vote:
+        how = T.DECIDED_OFFLINE if project.needs_vote else T.DECIDED_NO_VOTE
+        topic = await council.record_outside_decision(
+            session, community_id=project.community_id, project_id=project.id,
+            title=project.title, passed=True, how=how, actor=person, now=now)
+        project.pending_stage = None
+        await _move(session, project, person, BUILDING, "decision",
+                    T.CHANGE_DECISION_MANUAL.format(stage=T.STAGES[BUILDING], how=how), now=now,
+                    topic_id=topic.id)
+        return StageResult(project.stage, topic_id=topic.id)
+    if everyone:
+        poll = await _decision_poll(session, project, person, BUILDING, now=now)
+        if poll is None:
+            raise ProjectError(T.STAGE_POLLS_MISSING.format(id=project.id))
+        return StageResult(project.stage, poll)
+    topic = await council.topic_for_project(session, community_id=project.community_id,
+                                            project_id=project.id, title=project.title,
+                                            actor=person, now=now)
+    project.pending_stage = BUILDING
+    return StageResult(project.stage, topic_id=topic.id, waiting=True)
 
 
 async def _move(session: AsyncSession, project: Project, person: Person | None, target: str,
@@ -445,6 +498,10 @@ async def _close(session: AsyncSession, project: Project, person: Person | None,
     project.closed_at = now
     await _move(session, project, person, CLOSED, "evaluation", text, now=now, **data)
     await project_schedule.on_closed(session, project)
+    summary = data.get("summary")
+    await council.publish_result(session, project_id=project.id, now=now, result=(
+        T.COUNCIL_RESULT_EVALUATED if summary else T.COUNCIL_RESULT).format(
+            id=project.id, title=project.title, summary=summary))
 
 
 async def shelve(session: AsyncSession, project: Project, person: Person, reason: str, *,
@@ -454,8 +511,10 @@ async def shelve(session: AsyncSession, project: Project, person: Person, reason
         raise ProjectError(T.SHELVE_HOW)
     if project.stage in (CLOSED, SHELVED):
         raise ProjectError(T.STAGE_NO_NEXT.format(id=project.id, stage=T.STAGES[project.stage]))
+    # A running decision poll or meeting is not forgotten (that left a second poll open
+    # on the same question after resuming): its result, if it comes while shelved, is
+    # recorded and not applied; after resuming it applies as usual.
     project.shelved_from, project.shelved_reason = project.stage, reason.strip()
-    project.pending_stage = project.pending_poll_id = None
     await _move(session, project, person, SHELVED, "stage",
                 T.CHANGE_SHELVED.format(reason=reason.strip()), now=now)
 
@@ -487,15 +546,44 @@ async def on_poll_closed(session: AsyncSession, ctx: AppContext | None,
         await _close(session, project, None, T.CHANGE_CLOSED.format(summary=text), now=when,
                      **data)
     elif event.poll_id == project.pending_poll_id and project.pending_stage is not None:
-        target, project.pending_stage, project.pending_poll_id = project.pending_stage, None, None
-        if project_polls.approved(pairs):
-            await _move(session, project, None, target, "decision", T.CHANGE_DECISION_POLL.format(
-                summary=text, stage=T.STAGES[target]), now=when, approved=True, **data)
-        else:
-            await _move(session, project, None, project.stage, "decision",
-                        T.CHANGE_DECISION_REJECTED.format(summary=text,
-                                                          stage=T.STAGES[project.stage]),
-                        now=when, approved=False, **data)
+        target = project.pending_stage
+        project.pending_stage, project.pending_poll_id = None, None
+        passed = project_polls.approved(pairs)
+        await council.record_outside_decision(
+            session, community_id=project.community_id, project_id=project.id,
+            title=project.title, passed=passed, how=T.DECIDED_BY_POLL.format(summary=text),
+            actor=None, now=when)
+        await _apply_decision(session, project, target, passed, now=when, **data, text=text)
+
+
+async def _apply_decision(session: AsyncSession, project: Project, target: str, passed: bool,
+                          *, now: datetime, text: str, council_topic: int | None = None,
+                          **data: Any) -> None:
+    if project.stage == SHELVED:
+        _entry(project, "decision", T.CHANGE_DECISION_WHILE_SHELVED.format(summary=text),
+               now=now, actor=None, data=data)
+        return
+    if council_topic is not None:
+        words = (T.CHANGE_DECISION_COUNCIL if passed else T.CHANGE_DECISION_COUNCIL_REJECTED
+                 ).format(topic=council_topic, summary=text, stage=T.STAGES[
+                     target if passed else project.stage])
+    else:
+        words = (T.CHANGE_DECISION_POLL if passed else T.CHANGE_DECISION_REJECTED).format(
+            summary=text, stage=T.STAGES[target if passed else project.stage])
+    await _move(session, project, None, target if passed else project.stage, "decision",
+                words, now=now, approved=passed, **data)
+
+
+async def on_council_decided(session: AsyncSession, ctx: AppContext | None,
+                             event: council.CouncilDecided) -> None:
+    """A council meeting decided a project's topic: the project moves (or stays)."""
+    project = await get(session, event.project_id) if event.project_id is not None else None
+    if project is None or project.pending_stage is None or project.pending_poll_id is not None:
+        return
+    target, project.pending_stage = project.pending_stage, None
+    await _apply_decision(session, project, target, event.passed, now=event.at,
+                          text=event.summary, council_topic=event.topic_id,
+                          topic_id=event.topic_id)
 
 
 # --- residents: followers and pledges ---------------------------------------------------
@@ -542,6 +630,11 @@ async def pledge(session: AsyncSession, project: Project, person: Person, kind: 
     await follow(session, project, person, True)  # who pledges hears how it goes
     await session.flush()
     return row
+
+
+async def labour_pledge(session: AsyncSession, project_id: int, person_id: int) -> Pledge | None:
+    return await session.scalar(select(Pledge).where(
+        Pledge.project_id == project_id, Pledge.person_id == person_id, Pledge.kind == "labour"))
 
 
 async def pledge_totals(session: AsyncSession, project_id: int) -> PledgeTotals:

@@ -9,7 +9,7 @@ ones (idempotent; call it at start-up and after importing the organisation).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from html import escape
@@ -79,14 +79,22 @@ def _ref(community_id: int) -> str:
     return f"community:{community_id}"
 
 
+# Other features' recurring timers, made at the same moments (start-up, org import):
+# ensure(session, now, tz), added by their wire() (e.g. the monthly rankings).
+ALSO_ENSURE: list[Callable[[AsyncSession, datetime, ZoneInfo], Awaitable[int]]] = []
+
+
 async def ensure_report_timers(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
-    """Give every community one pending timer of each report kind; returns how many made."""
+    """Give every community one pending timer of each report kind; returns how many made
+    (of the reports' own kinds; ALSO_ENSURE are run too)."""
     made = 0
     for community_id in await session.scalars(select(Community.id).order_by(Community.id)):
         for kind, nxt in NEXT.items():
             if not await timers.pending(session, kind, _ref(community_id)):
                 await timers.schedule(session, kind, _ref(community_id), nxt(now, tz))
                 made += 1
+    for ensure in ALSO_ENSURE:
+        await ensure(session, now, tz)
     return made
 
 

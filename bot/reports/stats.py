@@ -202,7 +202,13 @@ def _durations(pairs: Sequence[tuple[datetime, datetime]]) -> Durations:
                      timedelta(seconds=p90 or 0), len(secs))
 
 
-async def figures(session: AsyncSession, scope: Scope, period: Period, now: datetime) -> Figures:
+def durations(pairs: Sequence[tuple[datetime, datetime]]) -> Durations:
+    """Median and 90th percentile of (start, end) pairs (other features' timings)."""
+    return _durations(pairs)
+
+
+async def figures(session: AsyncSession, scope: Scope, period: Period, now: datetime, *,
+                  extras: bool = True) -> Figures:
     out = Figures(scope, period)
     start, end = period.start, period.end
     passed = min(end, now)  # deadlines before this moment have an outcome
@@ -269,7 +275,8 @@ async def figures(session: AsyncSession, scope: Scope, period: Period, now: date
 
     out.top_categories = await _top(session, Case.category, base, start, end)
     out.top_buildings = await _top(session, Case.building, base, start, end)
-    await _extras(session, out)
+    if extras:
+        await _extras(session, out)
     return out
 
 

@@ -31,8 +31,8 @@ async def scene(demo: Any) -> None:
     demo.say(li, group, f"/pledge {number} 出点子 电梯口建议加个雨棚")
     await demo.settle()
 
-    demo.narrate("四议两公开：居民议事会通过方案，书记公布决议")
-    demo.say(liu, liu.id, f"/project_stage {number} 确认")
+    demo.narrate("四议两公开：意见征集结束，项目进入议事决议；居民议事会线下通过方案，书记公布决议")
+    demo.say(liu, liu.id, f"/project_stage {number}")
     await demo.settle()
     await demo.advance(days=3)
     demo.say(liu, liu.id, f"/project_update {number} 完成1 方案公示结束，居民无异议")

@@ -27,6 +27,7 @@ from handlers.cases.flow import (
     text_of,
 )
 from handlers.filters import On
+from handlers.middlewares import CHATTER
 
 REPORT_TAG = "#报事"
 
@@ -123,10 +124,12 @@ async def _finish_report(chat_id: int, grid_id: int, session: AsyncSession, pers
 
 
 async def group_message(message: Message, session: AsyncSession, ctx: AppContext,
-                        now: datetime, person: Person | None = None) -> None:
-    if person is None or (message.text or "").startswith("/"):
-        return
-    await cases.hear(session, ctx, source_of(message), person, now)
+                        now: datetime, speaker: Person | None = None) -> str | None:
+    """`speaker`: the sender, possibly not stored yet (handlers.middlewares)."""
+    if speaker is None or (message.text or "").startswith("/"):
+        return CHATTER
+    got = await cases.hear(session, ctx, source_of(message), speaker, now)
+    return CHATTER if got.outcome in cases.NOTHING_OPENED else None
 
 
 async def edited(message: Message, session: AsyncSession, ctx: AppContext,

@@ -14,7 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import polls, projects
+from bot import numbers, polls, projects
 from bot.context import AppContext
 from bot.db.models import Person
 from bot.errors import Refusal
@@ -181,7 +181,8 @@ async def link(message: Message, state: FSMContext, session: AsyncSession,
                ctx: AppContext, now: datetime) -> None:
     spec, text = await _spec(state), (message.text or "").strip()
     match = PROJECT_RE.match(text)
-    project = await projects.get(session, int(match[1])) if match else None
+    number = numbers.number(match[1]) if match else None
+    project = await projects.get(session, number) if number is not None else None
     if match is None:
         error: str | None = T.ERR_LINK.format(text=text)
     elif project is None or project.community_id != spec.community_id:

@@ -80,6 +80,7 @@ async def album_part(message: Message, session: AsyncSession, person: Person) ->
 ORGANIZER_COMMANDS = {  # /command N …: the organizer's action on project N
     "project_milestone": projects.milestone, "project_stage": projects.stage,
     "project_shelve": projects.shelve, "project_resume": projects.resume,
+    "pledge_done": projects.pledge_done,
 }
 
 

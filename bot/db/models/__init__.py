@@ -1,5 +1,16 @@
 """All models, imported so Base.metadata knows every table."""
-from bot.db.models import polls, projects  # noqa: F401  (their tables)
+from bot.db.models import (  # noqa: F401  (their tables)
+    council,
+    faq,
+    levels,
+    people,
+    points,
+    polls,
+    projects,
+    rounds,
+    web,
+    wishes,
+)
 from bot.db.models.cases import Case, CaseEvent, CasePhoto, CaseVoice, Whistle
 from bot.db.models.infra import InboxUpdate, Lease, OutboxMessage, Timer
 from bot.db.models.org import Building, Community, Department, Grid, GroupChat, Person, Role

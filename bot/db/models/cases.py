@@ -12,7 +12,7 @@ from bot.db.base import Base, TgId, created_at
 # Status values; the transitions are in bot.cases.workflow (docs/cases.md).
 OPEN, ACCEPTED, RESOLVED, CLOSED = "open", "accepted", "resolved", "closed"
 ACTIVE = (OPEN, ACCEPTED)
-LEVELS = ("grid", "community", "street")
+LEVELS = ("grid", "community", "street", "district")
 
 
 class Case(Base):
@@ -51,12 +51,16 @@ class Case(Base):
     room: Mapped[str | None] = mapped_column(String(20))
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # How the case came in: "resident" (居民反映, any report) or "patrol" (巡查: found first
+    # by a grid worker's round, 主动发现; bot.rounds).
+    source: Mapped[str] = mapped_column(String(12), default="resident",
+                                        server_default="resident")
     source_chat_id: Mapped[TgId | None]
     source_message_id: Mapped[int | None]
     media_group_id: Mapped[str | None] = mapped_column(String(64), index=True)
     card_message_id: Mapped[int | None]  # the bot's reply in the group
     status: Mapped[str] = mapped_column(String(12), default=OPEN, index=True)
-    level: Mapped[str] = mapped_column(String(12), default="grid")  # grid|community|street
+    level: Mapped[str] = mapped_column(String(12), default="grid")  # one of LEVELS
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     department_id: Mapped[int | None] = mapped_column(

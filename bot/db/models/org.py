@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, TgId, created_at
 
-ROLES = ("resident", "grid_worker", "organizer", "admin", "street", "department")
+ROLES = ("resident", "grid_worker", "organizer", "admin", "street", "district", "department")
 
 
 class Community(Base):
@@ -96,6 +96,8 @@ class Role(Base):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id", ondelete="CASCADE")
     )
+    # a street or district officer (role "street" / "district"): bot.db.models.levels
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"))
     duty_order: Mapped[int] = mapped_column(default=0)
 
     person: Mapped[Person] = relationship(back_populates="roles")
@@ -111,6 +113,8 @@ class GroupChat(Base):
     active: Mapped[bool] = mapped_column(default=True)
     bot_is_admin: Mapped[bool] = mapped_column(default=False)
     privacy_warned: Mapped[bool] = mapped_column(default=False)
+    # a message with a phone or ID number is removed and reposted masked (bot.privacy.guard)
+    repost_masked: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at()
 
     grid: Mapped[Grid | None] = relationship()

@@ -42,6 +42,8 @@ class Project(Base):
     pending_stage: Mapped[str | None] = mapped_column(String(12))
     pending_poll_id: Mapped[int | None]
     evaluation_poll_id: Mapped[int | None]
+    # False when the form said 需要表决：否: the organizer moves decisions without a vote.
+    needs_vote: Mapped[bool] = mapped_column(default=True)
     evaluation: Mapped[dict[str, Any] | None]  # the final poll's result, for the card/reports
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()

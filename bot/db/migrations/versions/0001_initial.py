@@ -47,6 +47,17 @@ def upgrade() -> None:
     sa.Column('until', bot.db.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_lease'))
     )
+    op.create_table('levels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['parent_id'], ['levels.id'], name=op.f('fk_levels_parent_id_levels'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_levels')),
+    sa.UniqueConstraint('kind', 'name', name=op.f('uq_levels_kind_name'))
+    )
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
@@ -110,6 +121,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_grids')),
     sa.UniqueConstraint('community_id', 'name', name=op.f('uq_grids_community_id_name'))
     )
+    op.create_table('responsibilities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('level_id', sa.Integer(), nullable=True),
+    sa.Column('department', sa.String(length=100), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('hours', sa.Double(), nullable=False),
+    sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_responsibilities_level_id_levels'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_responsibilities')),
+    sa.UniqueConstraint('level_id', 'department', 'category', name=op.f('uq_responsibilities_level_id_department_category'))
+    )
+    op.create_table('shop_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('cost', sa.Integer(), nullable=False),
+    sa.Column('stock', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_shop_items_community_id_communities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shop_items')),
+    sa.UniqueConstraint('community_id', 'name', name=op.f('uq_shop_items_community_id_name'))
+    )
     op.create_table('buildings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('grid_id', sa.Integer(), nullable=False),
@@ -127,6 +158,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('bot_is_admin', sa.Boolean(), nullable=False),
     sa.Column('privacy_warned', sa.Boolean(), nullable=False),
+    sa.Column('repost_masked', sa.Boolean(), nullable=False),
     sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_group_chats_grid_id_grids'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_chats')),
@@ -150,6 +182,18 @@ def upgrade() -> None:
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_people_username'), ['username'], unique=False)
 
+    op.create_table('rooms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=False),
+    sa.Column('unit', sa.String(length=10), nullable=False),
+    sa.Column('number', sa.String(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], name=op.f('fk_rooms_building_id_buildings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rooms')),
+    sa.UniqueConstraint('building_id', 'unit', 'number', name=op.f('uq_rooms_building_id_unit_number'))
+    )
+    with op.batch_alter_table('rooms', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rooms_building_id'), ['building_id'], unique=False)
+
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -170,6 +214,7 @@ def upgrade() -> None:
     sa.Column('room', sa.String(length=20), nullable=True),
     sa.Column('reporter_id', sa.Integer(), nullable=True),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('source', sa.String(length=12), server_default='resident', nullable=False),
     sa.Column('source_chat_id', sa.BigInteger(), nullable=True),
     sa.Column('source_message_id', sa.Integer(), nullable=True),
     sa.Column('media_group_id', sa.String(length=64), nullable=True),
@@ -220,6 +265,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_accept_due', ['status', 'accept_due'], unique=False)
 
+    op.create_table('council_receptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('hours', sa.Integer(), nullable=False),
+    sa.Column('place', sa.String(length=100), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('monthly', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_council_receptions_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_council_receptions_created_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_receptions'))
+    )
+    with op.batch_alter_table('council_receptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_receptions_community_id'), ['community_id'], unique=False)
+
     op.create_table('export_audit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
@@ -230,11 +291,62 @@ def upgrade() -> None:
     sa.Column('fmt', sa.String(length=10), nullable=False),
     sa.Column('masked', sa.Boolean(), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_export_audit_person_id_people'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_export_audit'))
     )
     with op.batch_alter_table('export_audit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_export_audit_person_id'), ['person_id'], unique=False)
+
+    op.create_table('faq_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('question', sa.String(length=200), nullable=False),
+    sa.Column('keywords', sa.JSON(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.Column('added_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['people.id'], name=op.f('fk_faq_entries_added_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_faq_entries_community_id_communities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_faq_entries')),
+    sa.UniqueConstraint('community_id', 'question', name=op.f('uq_faq_entries_community_id_question'))
+    )
+    with op.batch_alter_table('faq_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_faq_entries_community_id'), ['community_id'], unique=False)
+
+    op.create_table('households',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('room_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=40), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_households_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['room_id'], ['rooms.id'], name=op.f('fk_households_room_id_rooms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_households')),
+    sa.UniqueConstraint('room_id', name=op.f('uq_households_room_id'))
+    )
+    with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_households_community_id'), ['community_id'], unique=False)
+
+    op.create_table('join_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('room_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_join_requests_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['people.id'], name=op.f('fk_join_requests_decided_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_join_requests_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['room_id'], ['rooms.id'], name=op.f('fk_join_requests_room_id_rooms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_join_requests'))
+    )
+    with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_join_requests_person_id'), ['person_id'], unique=False)
 
     op.create_table('opinion_members',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -280,6 +392,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_opinion_polls_series_id'), ['series_id'], unique=False)
         batch_op.create_index('ix_opinion_polls_status_community', ['status', 'community_id'], unique=False)
 
+    op.create_table('point_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('ref', sa.String(length=60), nullable=True),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_entries_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['granted_by_id'], ['people.id'], name=op.f('fk_point_entries_granted_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_point_entries_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_entries')),
+    sa.UniqueConstraint('person_id', 'ref', name=op.f('uq_point_entries_person_id_ref'))
+    )
+    with op.batch_alter_table('point_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_point_entries_community_at', ['community_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_entries_person_id'), ['person_id'], unique=False)
+
     op.create_table('roles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -287,16 +419,102 @@ def upgrade() -> None:
     sa.Column('community_id', sa.Integer(), nullable=True),
     sa.Column('grid_id', sa.Integer(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('level_id', sa.Integer(), nullable=True),
     sa.Column('duty_order', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_roles_community_id_communities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_roles_department_id_departments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_roles_grid_id_grids'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['level_id'], ['levels.id'], name=op.f('fk_roles_level_id_levels'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_roles_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_roles')),
     sa.UniqueConstraint('person_id', 'role', 'community_id', 'grid_id', 'department_id', name=op.f('uq_roles_person_id_role_community_id_grid_id_department_id'))
     )
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roles_person_id'), ['person_id'], unique=False)
+
+    op.create_table('rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_rounds_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_rounds_grid_id_grids'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['worker_id'], ['people.id'], name=op.f('fk_rounds_worker_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds'))
+    )
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rounds_worker_id'), ['worker_id'], unique=False)
+
+    op.create_table('volunteer_activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('starts_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('place', sa.String(length=100), nullable=False),
+    sa.Column('slots', sa.Integer(), nullable=False),
+    sa.Column('hours', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=8), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_volunteer_activities_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], name=op.f('fk_volunteer_activities_created_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteer_activities'))
+    )
+    op.create_table('volunteers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('unit', sa.String(length=100), nullable=True),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_volunteers_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_volunteers_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteers')),
+    sa.UniqueConstraint('person_id', 'community_id', name=op.f('uq_volunteers_person_id_community_id'))
+    )
+    with op.batch_alter_table('volunteers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteers_person_id'), ['person_id'], unique=False)
+
+    op.create_table('web_logins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('used_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_web_logins_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_logins')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_web_logins_token_hash'))
+    )
+    with op.batch_alter_table('web_logins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_logins_person_id'), ['person_id'], unique=False)
+
+    op.create_table('wishes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('for_whom', sa.String(length=50), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('public_text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimer_id', sa.Integer(), nullable=True),
+    sa.Column('photo_file_id', sa.String(length=200), nullable=True),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('approved_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('claimed_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('done_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['people.id'], name=op.f('fk_wishes_author_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['claimer_id'], ['people.id'], name=op.f('fk_wishes_claimer_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_wishes_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['people.id'], name=op.f('fk_wishes_reviewed_by_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wishes'))
+    )
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wishes_community_id'), ['community_id'], unique=False)
 
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -342,6 +560,67 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_voices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_voices_case_id'), ['case_id'], unique=False)
+
+    op.create_table('council_reception_bookings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slot_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_council_reception_bookings_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['slot_id'], ['council_receptions.id'], name=op.f('fk_council_reception_bookings_slot_id_council_receptions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_reception_bookings')),
+    sa.UniqueConstraint('slot_id', 'person_id', name=op.f('uq_council_reception_bookings_slot_id_person_id'))
+    )
+    with op.batch_alter_table('council_reception_bookings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_reception_bookings_slot_id'), ['slot_id'], unique=False)
+
+    op.create_table('council_topics',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('proposer_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=10), nullable=False),
+    sa.Column('decision', sa.Text(), nullable=True),
+    sa.Column('decided_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('result', sa.Text(), nullable=True),
+    sa.Column('result_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_council_topics_case_id_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_council_topics_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposer_id'], ['people.id'], name=op.f('fk_council_topics_proposer_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_topics'))
+    )
+    with op.batch_alter_table('council_topics', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_topics_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_council_topics_project_id'), ['project_id'], unique=False)
+
+    op.create_table('faq_inquiries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('asker_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('asked_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('faq_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['people.id'], name=op.f('fk_faq_inquiries_answered_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['asker_id'], ['people.id'], name=op.f('fk_faq_inquiries_asker_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_faq_inquiries_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['faq_id'], ['faq_entries.id'], name=op.f('fk_faq_inquiries_faq_id_faq_entries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_faq_inquiries_grid_id_grids'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_faq_inquiries')),
+    sa.UniqueConstraint('chat_id', 'message_id', name=op.f('uq_faq_inquiries_chat_id_message_id'))
+    )
+    with op.batch_alter_table('faq_inquiries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_faq_inquiries_community_id'), ['community_id'], unique=False)
 
     op.create_table('opinion_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -398,6 +677,7 @@ def upgrade() -> None:
     sa.Column('pending_stage', sa.String(length=12), nullable=True),
     sa.Column('pending_poll_id', sa.Integer(), nullable=True),
     sa.Column('evaluation_poll_id', sa.Integer(), nullable=True),
+    sa.Column('needs_vote', sa.Boolean(), nullable=False),
     sa.Column('evaluation', sa.JSON(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
@@ -411,6 +691,63 @@ def upgrade() -> None:
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_projects_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_projects_community_stage', ['community_id', 'stage'], unique=False)
+
+    op.create_table('residents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('phone', sa.String(length=30), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('since', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('left_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_residents_community_id_communities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_residents_household_id_households'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_residents_person_id_people'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_residents'))
+    )
+    with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_residents_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_residents_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_residents_person_id'), ['person_id'], unique=False)
+
+    op.create_table('visits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=True),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('place', sa.String(length=100), nullable=True),
+    sa.Column('found', sa.Text(), nullable=False),
+    sa.Column('photos', sa.JSON(), nullable=False),
+    sa.Column('outcome', sa.String(length=10), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], name=op.f('fk_visits_building_id_buildings'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_visits_case_id_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_visits_household_id_households'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_visits_round_id_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visits'))
+    )
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.create_index('ix_visits_building_at', ['building_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visits_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_visits_round_id'), ['round_id'], unique=False)
+
+    op.create_table('volunteer_signups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('checked_in_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['activity_id'], ['volunteer_activities.id'], name=op.f('fk_volunteer_signups_activity_id_volunteer_activities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_volunteer_signups_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteer_signups')),
+    sa.UniqueConstraint('activity_id', 'person_id', name=op.f('uq_volunteer_signups_activity_id_person_id'))
+    )
+    with op.batch_alter_table('volunteer_signups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteer_signups_activity_id'), ['activity_id'], unique=False)
 
     op.create_table('whistles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -431,6 +768,68 @@ def upgrade() -> None:
     with op.batch_alter_table('whistles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_whistles_case_id'), ['case_id'], unique=False)
 
+    op.create_table('council_meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('place', sa.String(length=100), nullable=False),
+    sa.Column('audience', sa.String(length=100), nullable=False),
+    sa.Column('quorum', sa.Integer(), nullable=False),
+    sa.Column('rule', sa.String(length=10), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('yes', sa.Integer(), nullable=False),
+    sa.Column('no', sa.Integer(), nullable=False),
+    sa.Column('abstain', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=True),
+    sa.Column('minutes', sa.Text(), nullable=False),
+    sa.Column('called_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['called_by_id'], ['people.id'], name=op.f('fk_council_meetings_called_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['topic_id'], ['council_topics.id'], name=op.f('fk_council_meetings_topic_id_council_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_meetings'))
+    )
+    with op.batch_alter_table('council_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_meetings_topic_id'), ['topic_id'], unique=False)
+
+    op.create_table('council_steps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['people.id'], name=op.f('fk_council_steps_actor_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['topic_id'], ['council_topics.id'], name=op.f('fk_council_steps_topic_id_council_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_steps'))
+    )
+    with op.batch_alter_table('council_steps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_steps_topic_id'), ['topic_id'], unique=False)
+
+    op.create_table('council_supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_council_supports_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['topic_id'], ['council_topics.id'], name=op.f('fk_council_supports_topic_id_council_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_supports')),
+    sa.UniqueConstraint('topic_id', 'person_id', name=op.f('uq_council_supports_topic_id_person_id'))
+    )
+    op.create_table('dept_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('whistle_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('by_id', sa.Integer(), nullable=True),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['by_id'], ['people.id'], name=op.f('fk_dept_ratings_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['whistle_id'], ['whistles.id'], name=op.f('fk_dept_ratings_whistle_id_whistles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dept_ratings')),
+    sa.UniqueConstraint('whistle_id', name=op.f('uq_dept_ratings_whistle_id'))
+    )
     op.create_table('project_followers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -496,6 +895,52 @@ def upgrade() -> None:
     with op.batch_alter_table('project_supervisors', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_supervisors_person_id'), ['person_id'], unique=False)
 
+    op.create_table('resident_moves',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('from_household_id', sa.Integer(), nullable=True),
+    sa.Column('to_household_id', sa.Integer(), nullable=True),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['by_id'], ['people.id'], name=op.f('fk_resident_moves_by_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['from_household_id'], ['households.id'], name=op.f('fk_resident_moves_from_household_id_households'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_resident_moves_resident_id_residents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['to_household_id'], ['households.id'], name=op.f('fk_resident_moves_to_household_id_households'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resident_moves'))
+    )
+    with op.batch_alter_table('resident_moves', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resident_moves_from_household_id'), ['from_household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resident_moves_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resident_moves_to_household_id'), ['to_household_id'], unique=False)
+
+    op.create_table('resident_roles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_resident_roles_resident_id_residents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resident_roles')),
+    sa.UniqueConstraint('resident_id', 'role', name=op.f('uq_resident_roles_resident_id_role'))
+    )
+    with op.batch_alter_table('resident_roles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resident_roles_resident_id'), ['resident_id'], unique=False)
+
+    op.create_table('council_seats',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('present_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('voted_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('choice', sa.String(length=8), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['council_meetings.id'], name=op.f('fk_council_seats_meeting_id_council_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_council_seats_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_council_seats')),
+    sa.UniqueConstraint('meeting_id', 'person_id', name=op.f('uq_council_seats_meeting_id_person_id'))
+    )
+    with op.batch_alter_table('council_seats', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_council_seats_person_id'), ['person_id'], unique=False)
+
     op.create_table('project_updates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -543,6 +988,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_updates_media_group_id'))
 
     op.drop_table('project_updates')
+    with op.batch_alter_table('council_seats', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_seats_person_id'))
+
+    op.drop_table('council_seats')
+    with op.batch_alter_table('resident_roles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resident_roles_resident_id'))
+
+    op.drop_table('resident_roles')
+    with op.batch_alter_table('resident_moves', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resident_moves_to_household_id'))
+        batch_op.drop_index(batch_op.f('ix_resident_moves_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_resident_moves_from_household_id'))
+
+    op.drop_table('resident_moves')
     with op.batch_alter_table('project_supervisors', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_supervisors_person_id'))
 
@@ -560,10 +1019,36 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_followers_person_id'))
 
     op.drop_table('project_followers')
+    op.drop_table('dept_ratings')
+    op.drop_table('council_supports')
+    with op.batch_alter_table('council_steps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_steps_topic_id'))
+
+    op.drop_table('council_steps')
+    with op.batch_alter_table('council_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_meetings_topic_id'))
+
+    op.drop_table('council_meetings')
     with op.batch_alter_table('whistles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_whistles_case_id'))
 
     op.drop_table('whistles')
+    with op.batch_alter_table('volunteer_signups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteer_signups_activity_id'))
+
+    op.drop_table('volunteer_signups')
+    with op.batch_alter_table('visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_visits_round_id'))
+        batch_op.drop_index(batch_op.f('ix_visits_household_id'))
+        batch_op.drop_index('ix_visits_building_at')
+
+    op.drop_table('visits')
+    with op.batch_alter_table('residents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_residents_person_id'))
+        batch_op.drop_index(batch_op.f('ix_residents_household_id'))
+        batch_op.drop_index(batch_op.f('ix_residents_community_id'))
+
+    op.drop_table('residents')
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.drop_index('ix_projects_community_stage')
         batch_op.drop_index(batch_op.f('ix_projects_case_id'))
@@ -575,6 +1060,19 @@ def downgrade() -> None:
     op.drop_table('opinion_votes')
     op.drop_table('opinion_options')
     op.drop_table('opinion_deliveries')
+    with op.batch_alter_table('faq_inquiries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_faq_inquiries_community_id'))
+
+    op.drop_table('faq_inquiries')
+    with op.batch_alter_table('council_topics', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_topics_project_id'))
+        batch_op.drop_index(batch_op.f('ix_council_topics_community_id'))
+
+    op.drop_table('council_topics')
+    with op.batch_alter_table('council_reception_bookings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_reception_bookings_slot_id'))
+
+    op.drop_table('council_reception_bookings')
     with op.batch_alter_table('case_voices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_voices_case_id'))
 
@@ -587,10 +1085,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wishes_community_id'))
+
+    op.drop_table('wishes')
+    with op.batch_alter_table('web_logins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_logins_person_id'))
+
+    op.drop_table('web_logins')
+    with op.batch_alter_table('volunteers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteers_person_id'))
+
+    op.drop_table('volunteers')
+    op.drop_table('volunteer_activities')
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rounds_worker_id'))
+
+    op.drop_table('rounds')
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roles_person_id'))
 
     op.drop_table('roles')
+    with op.batch_alter_table('point_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_entries_person_id'))
+        batch_op.drop_index('ix_point_entries_community_at')
+
+    op.drop_table('point_entries')
     with op.batch_alter_table('opinion_polls', schema=None) as batch_op:
         batch_op.drop_index('ix_opinion_polls_status_community')
         batch_op.drop_index(batch_op.f('ix_opinion_polls_series_id'))
@@ -601,10 +1121,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_opinion_members_chat_id'))
 
     op.drop_table('opinion_members')
+    with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_join_requests_person_id'))
+
+    op.drop_table('join_requests')
+    with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_households_community_id'))
+
+    op.drop_table('households')
+    with op.batch_alter_table('faq_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_faq_entries_community_id'))
+
+    op.drop_table('faq_entries')
     with op.batch_alter_table('export_audit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_export_audit_person_id'))
 
     op.drop_table('export_audit')
+    with op.batch_alter_table('council_receptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_council_receptions_community_id'))
+
+    op.drop_table('council_receptions')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_accept_due')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
@@ -619,12 +1155,18 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_community_accept_due')
 
     op.drop_table('cases')
+    with op.batch_alter_table('rooms', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rooms_building_id'))
+
+    op.drop_table('rooms')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_username'))
 
     op.drop_table('people')
     op.drop_table('group_chats')
     op.drop_table('buildings')
+    op.drop_table('shop_items')
+    op.drop_table('responsibilities')
     op.drop_table('grids')
     op.drop_table('departments')
     with op.batch_alter_table('timers', schema=None) as batch_op:
@@ -636,6 +1178,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_chat_id'))
 
     op.drop_table('outbox')
+    op.drop_table('levels')
     op.drop_table('lease')
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.drop_index('ix_inbox_status_update')

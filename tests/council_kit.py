@@ -1,0 +1,40 @@
+"""Shared setup of the council, wishes and points tests: one community with two groups,
+an organizer and four residents (赵叔 never starts the bot). No tests here."""
+from __future__ import annotations
+
+from bot.db.models import Community, Grid
+from bot.db.session import transaction
+from bot.org import service as org
+
+MEETING = """/meeting {topic}
+时间：2026-11-03 19:00
+地点：社区活动室
+参会：@wang @lishifu @chen @zhao
+法定人数：{quorum}
+表决：过半"""
+
+
+async def setup(world):
+    sb = world.sb
+    zhang, wang, li, chen, zhao = (sb.add_user("张书记", "zhang"), sb.add_user("王阿姨", "wang"),
+                                   sb.add_user("李师傅", "lishifu"), sb.add_user("陈大爷", "chen"),
+                                   sb.add_user("赵叔", "zhao"))
+    g1 = sb.add_group("东湖一网格群", [zhang, wang, li, chen, zhao], bot_is_admin=True)
+    g2 = sb.add_group("东湖二网格群", [zhang], bot_is_admin=True)
+    await world.settle()
+    async with transaction(world.ctx.pool) as s:
+        east = Community(name="东湖社区", code="东湖")
+        s.add(east)
+        await s.flush()
+        grids = [Grid(community_id=east.id, name="一网格"), Grid(community_id=east.id, name="二网格")]
+        s.add_all(grids)
+        await s.flush()
+        for chat, grid in zip((g1, g2), grids, strict=True):
+            await org.bind_group(s, chat.id, chat.title, grid.id)
+        for user in (zhang, wang, li, chen, zhao):
+            await org.upsert_person(s, tg_id=user.id, username=user.username, name=user.first_name)
+        await org.grant(s, await org.person_by_tg(s, zhang.id), "organizer", east.id)
+    for user in (zhang, wang, li, chen):  # 赵叔 never opens a private chat with the bot
+        user.start_bot()
+    await world.settle()
+    return zhang, wang, li, chen, zhao, g1, g2
