@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.db.models import Case
+from bot.db.models import Case, Community
 from bot.db.models.rounds import Visit
 from bot.db.session import transaction
 from bot.org import import_file
@@ -120,3 +120,21 @@ async def test_a_building_not_visited_for_30_days_is_flagged(world):
     assert len([m for m in sb.bot_messages(zhang.id) if "没有走访" in m.body]) == 1
     await world.advance(days=7)  # but a week later, while still not visited
     assert len([m for m in sb.bot_messages(zhang.id) if "没有走访" in m.body]) == 2
+
+
+async def test_the_daily_check_is_set_up_with_the_report_timers(ctx, clock):
+    """The not-visited check exists from the app's start (with the report timers), not
+    only once a worker has started a round."""
+    from bot import features
+    from bot.reports.service import ensure_report_timers
+    from bot.rounds.stale import KIND
+    from scheduler import timers
+
+    features.wire()
+    async with transaction(ctx.pool) as session:
+        await import_file(session, ROOT / "examples" / "org.yaml")
+        await ensure_report_timers(session, clock.now(), ctx.tz)
+    async with ctx.pool() as session:
+        communities = list(await session.scalars(select(Community.id)))
+        for community_id in communities:
+            assert await timers.pending(session, KIND, f"community:{community_id}")

@@ -35,6 +35,7 @@ def wire() -> None:
     from bot.polls import service as polls
     from bot.projects import service as projects
     from bot.reports import service, stats
+    from bot.rounds import stale
     from scheduler import timers
 
     timers.register({
@@ -45,3 +46,5 @@ def wire() -> None:
     stats.SUMMARIES.update(projects=projects.report_summary, polls=polls.report_summary,
                            council=council.report_summary, wishes=wishes.report_summary,
                            points=points.report_summary)
+    if stale.ensure_timers not in service.ALSO_ENSURE:  # the rounds' daily not-visited check
+        service.ALSO_ENSURE.append(stale.ensure_timers)

@@ -81,7 +81,7 @@ def _ref(community_id: int) -> str:
 
 # Other features' recurring timers, made at the same moments (start-up, org import):
 # ensure(session, now, tz), added by their wire() (e.g. the monthly rankings).
-ALSO_ENSURE: list[Callable[[AsyncSession, datetime, ZoneInfo], Awaitable[int]]] = []
+ALSO_ENSURE: list[Callable[[AsyncSession, datetime, ZoneInfo], Awaitable[object]]] = []
 
 
 async def ensure_report_timers(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
