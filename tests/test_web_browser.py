@@ -181,7 +181,10 @@ async def test_a_day_at_the_desk(world, desk, browser):
 
     await page.goto(f"{desk}/desk/cases?q=电梯")
     await page.click("#ledger tbody a")
-    await page.wait_for_load_state("load")  # images included
+    await page.wait_for_url(re.compile(r".*/desk/cases/\d+$"))
+    # the photo is fetched from the Bot API: wait until the browser has decoded it (or failed)
+    await page.wait_for_function(
+        "() => { const i = document.querySelector('.photos img'); return i && i.complete; }")
     assert await page.eval_on_selector(".photos img", "img => img.naturalWidth") > 0
     await shot(page, "06-case-photo")
     await page.goto(f"{desk}/desk/dashboard")
