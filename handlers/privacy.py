@@ -86,6 +86,7 @@ async def private_only_group(message: Message) -> None:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(guard, GROUPS, ~F.from_user.is_bot, _carries_number)
+    router.edited_message.register(guard, GROUPS, ~F.from_user.is_bot, _carries_number)
     router.message.register(guard_cmd, Command("guard"), GROUPS)
     router.message.register(private_only_group, Command("guard"))
     router.message.register(privacy_info, Command("privacy"))

@@ -22,6 +22,19 @@ async def test_admin_bot_removes_and_reposts_masked_and_the_case_still_opens(wor
     assert all(PHONE not in m.body for m in sb.messages(group.id))
 
 
+async def test_a_number_added_by_editing_is_removed_too(world):
+    zhang, liu, chen, wang, group = await setup(world)
+    sb = world.sb
+    said = chen.say(group, "3号楼电梯坏了两天了")
+    await sb.wait_for(zhang.id, lambda m: "新工单" in m.body)
+    sb.edit(chen, said, f"3号楼电梯坏了两天了，有事打我电话 {PHONE}")
+    repost = await sb.wait_for(group.id, lambda m: "号码已隐藏" in m.body)
+    assert PHONE not in repost.text and "电梯坏了" in repost.text
+    await world.settle()
+    assert said.message_id not in {m.message_id for m in sb.messages(group.id)}
+    assert all(PHONE not in m.body for m in sb.messages(group.id))
+
+
 async def test_without_admin_rights_the_speaker_is_told_how_to_delete(world):
     zhang, liu, chen, wang, group = await setup(world)
     sb = world.sb
