@@ -37,6 +37,17 @@ ORGANIZER = [("cases", "工单列表"), ("note", "工单公开说明"), ("dup", 
              ("topics", "居民议事"), ("meeting", "召集议事会议"), ("reception", "书记接待日"),
              ("activity_new", "发布志愿活动"), ("exchange", "爱心超市兑换"),
              ("exports", "导出记录（管理员）")]
+STREET = [("cases", "各社区工单"), ("stats", "各社区统计对比"), ("export", "导出台账（可全街道）"),
+          ("rank", "比学赶超排行"), ("depts", "职能部门吹哨评价")]
+
+
+def menu(roles: set[str]) -> list[tuple[str, str]]:
+    """A staff member's private menu: an officer who also organises a community gets both."""
+    if roles & {"organizer", "admin"}:
+        return PRIVATE + WORKER + ORGANIZER
+    if roles & {"street", "district"}:
+        return PRIVATE + STREET
+    return PRIVATE + WORKER
 
 
 def _cmds(pairs: list[tuple[str, str]]) -> list[BotCommand]:
@@ -56,5 +67,4 @@ async def publish(ctx: AppContext, bot: Bot) -> None:
     async with ctx.pool() as session:
         staff = await org.staff_roles(session, ctx.settings.admin_ids)
     for tg_id, roles in staff.items():
-        pairs = PRIVATE + WORKER + (ORGANIZER if roles & {"organizer", "admin", "street", "district"} else [])
-        await _set(bot, pairs, BotCommandScopeChat(chat_id=tg_id))
+        await _set(bot, menu(roles), BotCommandScopeChat(chat_id=tg_id))
