@@ -22,7 +22,21 @@ The same phases are run against a minimal aiogram bot (keyword match, one SQLite
 insert and one reply per hit, also a child process through the sandbox), and the
 ratios linli/minimal are printed, so the figures compare across machines.
 --db only changes linli's database (the minimal bot always uses SQLite).
+--copy-of runs linli on a copy of a database seeded with scripts/seed.py (1,000,000
+cases): its schema is brought up to date, the example org imported and the groups bound
+to its grids, as in an empty run; the copy is dropped at the end:
+
+    .venv/bin/python benchmarks/bench_intake.py --copy-of /tmp/big.db
+    .venv/bin/python benchmarks/bench_intake.py --copy-of linli_big \
+        --db postgresql+asyncpg://postgres@127.0.0.1/linli_bench_copy
 --top N prints the N most frequent statements of the linli run (per update).
+
+--rush (issue 19 point 7): Telegram's real limits instead (the sandbox enforces 1/s per
+chat, 20/min per group, 30/s overall with 429s; the bot paces itself as `linli run`
+does), and --rush-messages complaints (water cuts, lifts, lights in four buildings) from
+as many residents into ONE group over --rush-span seconds, in real time. Prints, per
+resident, the wait from their message to the first bot post in the group that names
+the case it opened or joined (p50/p99/max), the group posts, and the 429s. linli only.
 """
 from __future__ import annotations
 
@@ -39,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,6 +62,7 @@ KEYWORDS = ("坏", "漏", "堵", "吵", "脏", "臭", "停", "灯", "电梯", "�
 STAFF = ((1001, "张网格员"), (1002, "王网格员"), (2001, "刘书记"), (3001, "物业陈经理"))
 TOKEN_LINLI = "123456:AAlinliBENCHtokenAAAAAAAAAAAAAAAAAA"
 TOKEN_MINI = "654321:AAminiBENCHtokenAAAAAAAAAAAAAAAAAAA"
+ORG = ROOT / "examples/org.yaml"
 
 
 # ---------------------------------------------------------------------------------------
@@ -66,7 +82,7 @@ async def _commands(on_stats: Any) -> None:
             return
 
 
-async def child_linli(api: str, db: str) -> None:
+async def child_linli(api: str, db: str, rush: bool = False) -> None:
     import logging
 
     from sqlalchemy import event
@@ -75,9 +91,11 @@ async def child_linli(api: str, db: str) -> None:
     from bot.config import Settings
 
     logging.basicConfig(level=logging.ERROR)
+    limits = ({"per_chat_interval": 1.0, "group_per_minute": 20, "global_per_second": 30}
+              if rush else {"per_chat_interval": 0.0, "group_per_minute": 100000,
+                            "global_per_second": 100000})
     settings = Settings(_env_file=None, database_url=db, api_base_url=api, bot_token=None,
-                        quiet_hours="off", per_chat_interval=0.0, group_per_minute=100000,
-                        global_per_second=100000)
+                        quiet_hours="off", **limits)
     app = await App.create(settings, TOKEN_LINLI)
     engine = app.ctx.pool.kw["bind"]
     counts: collections.Counter[str] = collections.Counter()
@@ -201,6 +219,69 @@ class Child:
             await self.proc.wait()
 
 
+async def _admin(url: str, sql: str) -> None:
+    """A statement outside any transaction (CREATE / DROP DATABASE) on PostgreSQL's
+    maintenance database."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from bot.db.session import create_engine
+
+    eng = create_engine(make_url(url).set(database="postgres").render_as_string(
+        hide_password=False))
+    async with eng.connect() as conn:
+        await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text(sql))
+    await eng.dispose()
+
+
+async def prepare_db(args: argparse.Namespace, tmp: str) -> tuple[str, bool, Any]:
+    """linli's database: (url, existing data?, cleanup). --copy-of SOURCE: a copy of a
+    seeded database (SQLite: the file copied into `tmp`; PostgreSQL: --db's database
+    created with TEMPLATE SOURCE); a PostgreSQL --db that does not exist is created.
+    Either is dropped again by the cleanup."""
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from bot.db.session import create_engine, is_sqlite
+
+    async def nothing() -> None:
+        return None
+
+    source = args.copy_of
+    if source and (Path(source).exists() or ("://" in source and is_sqlite(source))):
+        path = make_url(source).database if "://" in source else source
+        copy = f"{tmp}/linli.db"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as src, \
+                sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        return f"sqlite+aiosqlite:///{copy}", True, nothing
+    url = args.db or f"sqlite+aiosqlite:///{tmp}/linli.db"
+    if is_sqlite(url):
+        if source:
+            raise SystemExit("--copy-of a PostgreSQL database needs a PostgreSQL --db")
+        return url, False, nothing
+    name = make_url(url).database
+    eng = create_engine(make_url(url).set(database="postgres").render_as_string(
+        hide_password=False))
+    async with eng.connect() as conn:
+        exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                   {"n": name})
+    await eng.dispose()
+    if source:
+        if exists:
+            raise SystemExit(f"--copy-of: {name} exists already (it would be dropped)")
+        await _admin(url, f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    elif not exists:
+        await _admin(url, f'CREATE DATABASE "{name}"')
+
+    async def drop() -> None:
+        await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url, bool(source), (drop if source or not exists else nothing)
+
+
 async def _reset_db(url: str) -> None:
     from sqlalchemy import text
 
@@ -215,27 +296,91 @@ async def _reset_db(url: str) -> None:
     await eng.dispose()
 
 
-async def seed_linli(url: str, chats: list[Any]) -> Any:
-    """Migrate, import the example org, bind every group to a grid (alternating)."""
+def _catch_up(conn: Any) -> list[str]:
+    """A seeded copy made before the latest model changes (the single initial
+    migration is regenerated until the first release, so `upgrade` sees nothing to
+    do): add the tables, columns and indexes it lacks. Added columns are nullable
+    with the model's scalar default (the copy is a benchmark's scratch database)."""
+    from sqlalchemy import inspect, literal
+
+    from bot.db.base import Base
+
+    insp, done = inspect(conn), []
+    tables = set(insp.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            table.create(conn)
+            done.append(table.name)
+            continue
+        have = {c["name"] for c in insp.get_columns(table.name)}
+        for col in table.columns:
+            if col.name in have:
+                continue
+            sql = f"ALTER TABLE {table.name} ADD COLUMN {col.name} " \
+                  f"{col.type.compile(dialect=conn.dialect)}"
+            default = col.default.arg if col.default is not None and col.default.is_scalar \
+                else None
+            if default is not None:
+                sql += " DEFAULT " + str(literal(default, col.type).compile(
+                    dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+            conn.exec_driver_sql(sql)
+            done.append(f"{table.name}.{col.name}")
+        indexes = {i["name"] for i in insp.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexes:
+                index.create(conn)
+                done.append(str(index.name))
+    return done
+
+
+async def seed_linli(url: str, chats: list[Any], existing: bool = False) -> Any:
+    """Migrate, import the example org, bind every group to one of its grids
+    (alternating). `existing`: a database with data (--copy-of): kept, its schema
+    brought up to date; the groups are bound to the example org's grids all the same,
+    so that an empty and a seeded run do the same work."""
     from sqlalchemy import select
 
     from bot.db import migrate
-    from bot.db.models import Grid
+    from bot.db.models import Community, Grid
     from bot.db.session import create_engine, create_session_factory, transaction
     from bot.org import service as org
     from bot.org.orgfile import import_file
 
-    await _reset_db(url)
+    if not existing:
+        await _reset_db(url)
     engine = create_engine(url)
     await migrate.upgrade(engine)
+    if existing:
+        async with engine.begin() as conn:
+            added = await conn.run_sync(_catch_up)
+        if added:
+            print(f"  schema of the copy brought up to date: {', '.join(added)}",
+                  file=sys.stderr)
     pool = create_session_factory(engine)
     async with transaction(pool) as session:
-        await import_file(session, ROOT / "examples/org.yaml")
+        await import_file(session, ORG)
     async with transaction(pool) as session:
-        grid_ids = list(await session.scalars(select(Grid.id).order_by(Grid.id)))
+        codes = [c["code"] for c in yaml.safe_load(ORG.read_text(encoding="utf-8"))["communities"]]
+        grid_ids = list(await session.scalars(
+            select(Grid.id).join(Community, Community.id == Grid.community_id)
+            .where(Community.code.in_(codes)).order_by(Grid.id)))
         for i, chat in enumerate(chats):
             await org.bind_group(session, chat.id, chat.title or "", grid_ids[i % len(grid_ids)])
     return pool
+
+
+async def lowest_group(url: str) -> int | None:
+    """The most negative group chat id the database knows (seeded groups)."""
+    from sqlalchemy import func, select
+
+    from bot.db.models import GroupChat
+    from bot.db.session import create_engine
+
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        lowest = await conn.scalar(select(func.min(GroupChat.chat_id)))
+    await engine.dispose()
+    return lowest
 
 
 async def linli_idle(pool: Any) -> bool:
@@ -253,14 +398,30 @@ async def linli_idle(pool: Any) -> bool:
 
 
 async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict[str, Any]:
+    tmp = tempfile.mkdtemp(prefix="bench_intake_")
+    existing, cleanup = False, None
+    if kind == "linli":
+        db, existing, cleanup = await prepare_db(args, tmp)
+    else:
+        db = f"{tmp}/mini.db"
+    try:
+        return await _run_bot(kind, args, texts, tmp, db, existing)
+    finally:
+        if cleanup is not None:
+            await cleanup()
+        if kind == "linli" and "://" in db and db.startswith("sqlite") and tmp in db:
+            for suffix in ("", "-wal", "-shm"):  # a 1M copy is ~1 GB
+                Path(db.split("///", 1)[1] + suffix).unlink(missing_ok=True)
+
+
+async def _run_bot(kind: str, args: argparse.Namespace, texts: list[str], tmp: str, db: str,
+                   existing: bool) -> dict[str, Any]:
     from sandbox import SandboxServer
 
     token = TOKEN_LINLI if kind == "linli" else TOKEN_MINI
-    tmp = tempfile.mkdtemp(prefix="bench_intake_")
-    db = args.db if kind == "linli" else f"{tmp}/mini.db"
-    if kind == "linli" and db is None:
-        db = f"sqlite+aiosqlite:///{tmp}/linli.db"
     result: dict[str, Any] = {"bot": kind, "db": db.split("://")[0] if "://" in db else "sqlite"}
+    if existing:
+        result["db"] += f" (copy of {args.copy_of})"
     async with SandboxServer(token=token) as sb:
         sb.set_privacy(False)
         bot_id = sb.bot.user.id
@@ -277,13 +438,18 @@ async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict
         if kind == "linli":  # the example org's staff, reachable in private
             for tg_id, name in STAFF:
                 sb.add_user(name, user_id=tg_id).start_bot()
+        if existing:  # new group ids: a seeded group's cases would own the bench's messages
+            lowest = await lowest_group(db)
+            while lowest is not None and sb.world.new_group_id(True) >= lowest:
+                pass
         groups = []
         for g in range(args.groups):
             residents = [sb.add_user(f"居民{g}-{r}", f"res_{g}_{r}")
                          for r in range(args.residents)]
             chat = sb.add_group(f"幸福小区{g + 1}栋居民群", residents)
             groups.append((chat, residents))
-        pool = await seed_linli(db, [c for c, _ in groups]) if kind == "linli" else None
+        pool = (await seed_linli(db, [c for c, _ in groups], existing) if kind == "linli"
+                else None)
 
         def idle_sandbox() -> bool:
             return not sb.bot.updates
@@ -298,8 +464,8 @@ async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict
         spawned = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--child", kind, "--api", sb.url,
-            "--child-db", db, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            cwd=str(ROOT))
+            "--child-db", db, *(["--rush"] if args.rush else []),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=str(ROOT))
         child = Child(proc)
         while not any(r.method.lower() == "getupdates" for r in sb.requests):
             if proc.returncode is not None:
@@ -318,8 +484,11 @@ async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict
                 "--format", "raw", "--rate", "200", "--nonblocking", "-o", args.profile,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             await asyncio.sleep(1.0)
+        if args.rush:
+            assert pool is not None
+            result["rush"] = await rush(sb, args, pool, child, bot_id)
         cursor = 0
-        for phase in ("full", "rate"):
+        for phase in () if args.rush else ("full", "rate"):
             if args.phases and phase not in args.phases:
                 continue
             batch = texts[cursor:cursor + args.messages]
@@ -378,6 +547,91 @@ async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict
     return result
 
 
+RUSH_PLACES = ("3号楼", "5号楼", "7号楼", "9号楼")
+RUSH_SAYS = ("停水了，家里一滴水都没有", "也停水了，水龙头没水", "停水一上午了，还没来水，做不了饭",
+             "的电梯坏了，老人下不了楼", "楼道灯不亮了，晚上很黑")
+
+
+async def rush(sb: Any, args: argparse.Namespace, pool: Any, child: Child,
+               bot_id: int) -> dict[str, Any]:
+    """--rush-messages complaints into one group over --rush-span s, Telegram's limits."""
+    import re
+
+    from sqlalchemy import select
+
+    from bot.db.models import Case, CaseVoice, Grid
+    from bot.db.session import transaction
+    from bot.org import service as org
+    from sandbox import FloodLimits
+
+    chat = sb.add_group("东湖一网格居民群", [])
+    async with transaction(pool) as session:
+        grid = await session.scalar(select(Grid.id).order_by(Grid.id))
+        await org.bind_group(session, chat.id, chat.title or "", grid)
+    residents = [sb.add_user(f"居民R{i}", f"rush_{i}") for i in range(args.rush_messages)]
+    for user in residents:
+        sb.join(user, chat)
+    while sb.bot.updates or not await linli_idle(pool):
+        await asyncio.sleep(0.05)
+    sb.set_flood_control(True, FloodLimits())
+    arrived: dict[int, float] = {}
+    new_message = sb.world.new_message
+
+    def spy(chat_id: int, from_id: int, **fields: Any) -> Any:
+        msg = new_message(chat_id, from_id, **fields)
+        if chat_id == chat.id and from_id == bot_id:
+            arrived[msg.message_id] = time.perf_counter()
+        return msg
+
+    sb.world.new_message = spy
+    before = await child.stats()
+    cpu0 = child.cpu()
+    said: dict[int, float] = {}
+    start = time.perf_counter()
+    for i, user in enumerate(residents):
+        delay = start + i * args.rush_span / len(residents) - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        msg = sb.say(user, chat, RUSH_PLACES[i % 4] + RUSH_SAYS[i % len(RUSH_SAYS)])
+        said[msg.message_id] = time.perf_counter()
+    deadline = time.perf_counter() + args.timeout
+    while sb.bot.updates or not await linli_idle(pool):
+        if time.perf_counter() > deadline:
+            print(f"  rush: not drained after {args.timeout}s", file=sys.stderr)
+            break
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    cpu = child.cpu() - cpu0
+    after = await child.stats()
+    sb.world.new_message = new_message
+    async with pool() as session:
+        case_of = dict((await session.execute(
+            select(CaseVoice.message_id, Case.number).join(Case, Case.id == CaseVoice.case_id)
+            .where(CaseVoice.chat_id == chat.id))).all())
+        case_of.update((await session.execute(select(Case.source_message_id, Case.number)
+                                              .where(Case.source_chat_id == chat.id))).all())
+    number = re.compile(r"东湖-\d{4}-\d{4}")
+    posts = [(arrived[m.message_id], set(number.findall(m.body)))
+             for m in sb.bot_messages(chat) if m.message_id in arrived]
+    waits, unanswered = [], 0
+    for message_id, at in said.items():
+        told = [t for t, found in posts if t >= at and case_of.get(message_id) in found]
+        if message_id in case_of and told:
+            waits.append(min(told) - at)
+        else:
+            unanswered += 1
+    n = len(said)
+    c0, c1 = before["counts"], after["counts"]
+    return {"messages": n, "span_s": args.rush_span, "drain_s": elapsed, "posts": len(posts),
+            "cases": len(set(case_of.values())), "unanswered": unanswered,
+            "wait_p50_s": pct(waits, 0.5), "wait_p99_s": pct(waits, 0.99),
+            "wait_max_s": max(waits) if waits else float("nan"),
+            "answered_15s": sum(1 for w in waits if w <= 15.0),
+            "too_many_requests": sum(1 for r in sb.requests if r.status == 429),
+            "cpu_ms_per_update": cpu * 1000 / n,
+            "stmts_per_update": (c1.get("statements", 0) - c0.get("statements", 0)) / n}
+
+
 def fmt(v: Any, digits: int = 1) -> str:
     if isinstance(v, float):
         return "—" if v != v else f"{v:.{digits}f}"
@@ -414,6 +668,11 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 ratio = vals[1] / vals[0] if key == "drain_per_s" else vals[0] / vals[1]
                 line += f"{ratio:>9.1f}×"
             print(line)
+    rushed = by.get("linli", {}).get("rush")
+    if rushed:
+        print("-- rush: one group, Telegram's limits enforced by the sandbox")
+        for key, value in rushed.items():
+            print(f"{key:28}{fmt(value, 2):>12}")
     for phase in ("full", "rate"):
         top = by.get("linli", {}).get(phase, {}).get("top")
         if top:
@@ -430,6 +689,8 @@ async def main(args: argparse.Namespace) -> None:
     if len(texts) < need:
         texts = (texts * (need // len(texts) + 1))
     results = []
+    if args.rush:
+        args.bots = ["linli"]
     for kind in args.bots:
         results.append(await run_bot(kind, args, texts))
     report(results, args)
@@ -442,7 +703,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--residents", type=int, default=20, help="residents per group")
     p.add_argument("--rate", type=float, default=200.0, help="msg/s offered in phase 'rate'")
     p.add_argument("--db", default=None, help="linli's database URL (default: a fresh SQLite "
-                   "file). PostgreSQL: the database is emptied (DROP SCHEMA public)!")
+                   "file). PostgreSQL: an existing database is emptied (DROP SCHEMA public)!; "
+                   "a missing one is created, and dropped at the end")
+    p.add_argument("--copy-of", default=None, help="start from a copy of a seeded database "
+                   "(scripts/seed.py): an SQLite file, copied to a temporary directory, or a "
+                   "PostgreSQL database name, copied as --db's database (CREATE DATABASE … "
+                   "TEMPLATE); the copy is dropped at the end")
     p.add_argument("--bots", nargs="+", default=["linli", "mini"], choices=["linli", "mini"])
     p.add_argument("--phases", nargs="+", default=None, choices=["full", "rate"])
     p.add_argument("--timeout", type=float, default=120.0, help="per phase")
@@ -450,6 +716,10 @@ def parse() -> argparse.Namespace:
     p.add_argument("--json", default=None, help="also write the results here")
     p.add_argument("--profile", default=None, help="write a py-spy profile (collapsed stacks)"
                    " of linli's phases here (py-spy on PATH or $PYSPY)")
+    p.add_argument("--rush", action="store_true", help="instead of the phases: complaints "
+                   "into one group under Telegram's real limits (issue 19 point 7; linli only)")
+    p.add_argument("--rush-messages", type=int, default=60, help="complaints in the rush")
+    p.add_argument("--rush-span", type=float, default=120.0, help="seconds they are spread over")
     p.add_argument("--child", choices=["linli", "mini"], help=argparse.SUPPRESS)
     p.add_argument("--api", help=argparse.SUPPRESS)
     p.add_argument("--child-db", help=argparse.SUPPRESS)
@@ -459,7 +729,7 @@ def parse() -> argparse.Namespace:
 if __name__ == "__main__":
     ARGS = parse()
     if ARGS.child == "linli":
-        asyncio.run(child_linli(ARGS.api, ARGS.child_db))
+        asyncio.run(child_linli(ARGS.api, ARGS.child_db, ARGS.rush))
     elif ARGS.child == "mini":
         asyncio.run(child_mini(ARGS.api, ARGS.child_db))
     else:

@@ -71,16 +71,21 @@ def run(verbose: bool) -> int:
     return 0
 
 
-@cli.command(epilog=examples("linli demo", "linli demo --fast"))
+@cli.command(epilog=examples("linli demo", "linli demo --fast", "linli demo --web"))
 @click.option("--fast", is_flag=True, help="No pauses between the scenes.")
-def demo(fast: bool) -> int:
+@click.option("--web", is_flag=True,
+              help="Then keep the web desk (工作台) open on the demo's data, until Ctrl-C.")
+@click.option("--port", type=int, default=8090, show_default=True,
+              help="Port of the web desk with --web (on 127.0.0.1).")
+def demo(fast: bool, web: bool, port: int) -> int:
     """A scripted day in a community: no token, no network.
 
     Starts a local Telegram Bot API server and the real bot against it, then plays
-    residents, workers and organizers."""
+    residents, workers and organizers. With --web, the web desk stays open afterwards
+    at http://127.0.0.1:8090/ on the same data."""
     from demo.script import main as demo_main
 
-    return int(asyncio.run(demo_main(fast=fast)) or 0)
+    return int(asyncio.run(demo_main(fast=fast, web=web, port=port)) or 0)
 
 
 # --- db -------------------------------------------------------------------------------------
@@ -254,6 +259,7 @@ def nlp_eval(file: Path, as_json: bool, errors: bool, engine: str | None) -> int
 
 
 @nlp.command("train", epilog=examples("linli nlp train",
+                                      "linli nlp train --add corrections.jsonl",
                                       "linli nlp train mine.jsonl more.jsonl -o w.txt",
                                       "linli nlp train --select"))
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -261,7 +267,12 @@ def nlp_eval(file: Path, as_json: bool, errors: bool, engine: str | None) -> int
               help="Weights file to write (default: the packaged nlp/data/weights.txt).")
 @click.option("--select", is_flag=True,
               help="Only print the cross-validated figures of each option set; write nothing.")
-def nlp_train(files: tuple[Path, ...], out: Path | None, select: bool) -> int:
+@click.option("--add", "extra", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A labelled file to learn from on top of the default ones (e.g. the "
+                   "output of `linli nlp corrections`).")
+def nlp_train(files: tuple[Path, ...], out: Path | None, select: bool,
+              extra: tuple[Path, ...]) -> int:
     """Learn the keyword weights from labelled messages (needs the "train" extra).
 
     FILES: labelled JSON Lines (default: tests/data/nlp_*.jsonl except the evaluation
@@ -273,7 +284,7 @@ def nlp_train(files: tuple[Path, ...], out: Path | None, select: bool) -> int:
         from nlp import train as T
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise fail(f"{exc}: pip install -e '.[train]'") from None
-    paths = list(files) or T.default_training_files()
+    paths = (list(files) or T.default_training_files()) + list(extra)
     log = lambda s: click.echo(s, err=True)  # noqa: E731
     try:
         if select:
@@ -286,6 +297,22 @@ def nlp_train(files: tuple[Path, ...], out: Path | None, select: bool) -> int:
                            "cv_without_safety_rules": res["cv_without_safety_rules"],
                            "safety_rule_additions": res["safety_rule_additions"]},
                           ensure_ascii=False, indent=1))
+    return 0
+
+
+@nlp.command("corrections", epilog=examples(
+    "linli nlp corrections -o corrections.jsonl && linli nlp train --add corrections.jsonl"))
+@click.option("-o", "--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+def nlp_corrections(out: Any) -> int:
+    """The cases organizers re-classified, as labelled training rows (JSON Lines).
+
+    Each re-labelled case becomes one row with its corrected category, so `linli nlp
+    train --add FILE` teaches the weights this community's corrections."""
+    from bot.cases.corrections import write_corrections
+
+    n = with_engine(lambda engine: write_corrections(engine, out))
+    click.echo(f"{n} rows", err=True)
     return 0
 
 

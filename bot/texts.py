@@ -30,6 +30,7 @@ HELP_RESIDENT = [
     "/propose 内容 — 提出议题，邻居可以附议；/topics — 居民议事",
     "/join — 登记为本社区居民（楼栋、房号）",
     "/wish 内容 — 许一个微心愿；/volunteer — 登记志愿者（双报到）；/points — 我的积分",
+    "/reception_matter 编号 内容 — 预约书记接待日并说明要反映的事",
     "/whoami — 查看我的身份；/privacy、/mydata、/forget — 个人信息",
 ]
 HELP_WORKER = ["/mycases — 我负责的工单（超时的在前）",
@@ -45,9 +46,17 @@ HELP_ORGANIZER = [
     "/rank、/depts — 比学赶超排行、职能部门吹哨报到与评价（加「上月」看上个月）",
     "/faq_add、/faq_del — 维护问答库；/settings — 本社区工单设置",
     "/meeting 议题编号 — 召集议事会议；/topic_next — 推进议题；/reception — 书记接待日",
+    "/topic_case、/topic_result — 决议分解为工单、结果公开；/reception_list、/reception_result — 接待日事项与结果",
     "/activity_new — 发布志愿活动；/shop、/exchange — 爱心超市",
     "/resident_add、/resident_move、/resident_remove — 居民登记；发送花名册文件可批量导入",
     "/reload_rules — 重新加载分类规则",
+]
+# Street and district officers: their communities' cases and figures, not the communities'
+# own organizer actions (unless they organise one too).
+HELP_STREET = [
+    "/cases — 本街道（区）各社区的工单，可接单、转派、吹哨、办结",
+    "/stats、/export — 各社区统计对比、导出台账（可导出全街道）",
+    "/rank、/depts — 比学赶超排行、职能部门吹哨报到与评价（加「上月」看上个月）",
 ]
 ROLES_NONE = "居民"
 WHOAMI = "{name}（ID {tg_id}）\n身份：{roles}"

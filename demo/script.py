@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -101,6 +102,10 @@ class Demo:
     def last_bot_message(self, chat: Any, contains: str = "") -> Message:
         return next(m for m in reversed(self.sb.bot_messages(chat)) if contains in m.body)
 
+    def show_new(self) -> None:
+        """Print what reached the chats since the last look (`linli demo --web`)."""
+        self._flush()
+
     def _flush(self) -> None:
         world = self.sb.world
         fresh = sorted((m for m in world.messages.values()
@@ -139,7 +144,10 @@ def _span(delta: timedelta) -> str:
     return f"{minutes}分钟"
 
 
-async def play(out: TextIO = sys.stdout, pause: float = 0.0) -> Demo:
+async def play(out: TextIO = sys.stdout, pause: float = 0.0,
+               after: Callable[[Demo], Awaitable[None]] | None = None,
+               scenes: Sequence[str] = tuple(SCENES)) -> Demo:
+    """Play the day; then `after(demo)` while the bot still runs (`--web`)."""
     with tempfile.TemporaryDirectory() as tmp:
         org = Path(tmp) / "org.yaml"
         org.write_text(ORG, encoding="utf-8")
@@ -155,14 +163,23 @@ async def play(out: TextIO = sys.stdout, pause: float = 0.0) -> Demo:
                 demo.user(name, uid)
             demo.residents = [demo.user(n) for n in ("王阿姨", "李师傅", "陈大爷", "小赵")]
             out.write("邻里 Linli 演示：东湖社区的一天（本地模拟 Telegram，无需令牌和网络）\n")
-            for name in SCENES:
+            for name in scenes:
                 module = importlib.import_module(f"demo.scenes.{name}")
                 await module.scene(demo)
                 await demo.settle()
             demo.narrate("演示结束")
+            if after is not None:
+                await after(demo)
             return demo
 
 
-async def main(fast: bool = False) -> int:
-    await play(pause=0.0 if fast else 0.3)
+async def main(fast: bool = False, web: bool = False, port: int = 8090) -> int:
+    after = None
+    if web:
+        from demo import web as desk
+
+        async def after(demo: Demo) -> None:
+            await desk.serve(demo, demo.out, port=port)
+
+    await play(pause=0.0 if fast else 0.3, after=after)
     return 0

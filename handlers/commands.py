@@ -10,10 +10,13 @@ from aiogram.types import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    MenuButtonWebApp,
+    WebAppInfo,
 )
 
 from bot import org
 from bot.context import AppContext
+from web.config import PREFIX, WebSettings, base_url
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,9 @@ ORGANIZER = [("cases", "工单列表"), ("note", "工单公开说明"), ("dup", 
              ("topics", "居民议事"), ("meeting", "召集议事会议"), ("reception", "书记接待日"),
              ("activity_new", "发布志愿活动"), ("exchange", "爱心超市兑换"),
              ("exports", "导出记录（管理员）")]
+DESK_BUTTON = "工作台"  # the Mini App menu button of staff (text shown in Telegram)
 STREET = [("cases", "各社区工单"), ("stats", "各社区统计对比"), ("export", "导出台账（可全街道）"),
-          ("rank", "比学赶超排行"), ("depts", "职能部门吹哨评价")]
+          ("rank", "比学赶超排行"), ("depts", "职能部门吹哨评价"), ("web", "网页工作台")]
 
 
 def menu(roles: set[str]) -> list[tuple[str, str]]:
@@ -66,5 +70,25 @@ async def publish(ctx: AppContext, bot: Bot) -> None:
     await _set(bot, GROUP, BotCommandScopeAllGroupChats())
     async with ctx.pool() as session:
         staff = await org.staff_roles(session, ctx.settings.admin_ids)
+    desk = desk_app_url(ctx)
     for tg_id, roles in staff.items():
         await _set(bot, menu(roles), BotCommandScopeChat(chat_id=tg_id))
+        if desk:
+            await _menu_button(bot, tg_id, desk)
+
+
+def desk_app_url(ctx: AppContext) -> str | None:
+    """The web desk's Mini App (docs/web.md), when its public address (LINLI_WEB_URL, or
+    the webhook's origin) is HTTPS: Telegram opens Mini Apps over HTTPS only."""
+    base = base_url(ctx.settings, WebSettings())
+    return f"{base}{PREFIX}/app" if base.startswith("https://") else None
+
+
+async def _menu_button(bot: Bot, chat_id: int, url: str) -> None:
+    """Staff open the desk from the menu button of their private chat; residents keep
+    the default (the command list)."""
+    try:
+        await bot.set_chat_menu_button(chat_id=chat_id, menu_button=MenuButtonWebApp(
+            text=DESK_BUTTON, web_app=WebAppInfo(url=url)))
+    except Exception as exc:  # a convenience, like the command menus
+        log.info("could not set the menu button for %s: %s", chat_id, exc)

@@ -66,10 +66,12 @@ async def forget(message: Message) -> None:
 
 
 async def forget_pressed(query: CallbackQuery, cb: privacy.ForgetButton,
-                         session: AsyncSession, person: Person | None = None) -> None:
+                         session: AsyncSession, now: datetime,
+                         person: Person | None = None) -> None:
     message = query.message if isinstance(query.message, Message) else None
     text = await privacy.forget_pressed(
-        session, person, cb, private=message is not None and message.chat.type == "private")
+        session, person, cb, private=message is not None and message.chat.type == "private",
+        now=now)
     await query.answer()
     if message is not None:
         await message.edit_text(text, parse_mode=None)

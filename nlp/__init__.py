@@ -6,7 +6,7 @@
     'elevator'
 """
 
-from .classifier import Classification, Classifier
+from .classifier import Classification, Classifier, explain_matched
 from .place import Place, extract_place
 from .rules import CATEGORIES, INTENTS, RulesError, default_rules_path
 
@@ -18,5 +18,6 @@ __all__ = [
     "Place",
     "RulesError",
     "default_rules_path",
+    "explain_matched",
     "extract_place",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from .place import Place, extract_place
 from .rules import INTENTS, CompiledRules, RuleGroup, load_rules
 from .tokenizer import DomainTokenizer, get_tokenizer
 
-__all__ = ["Classification", "Classifier", "Engine"]
+__all__ = ["Classification", "Classifier", "Engine", "Reasons", "explain_matched"]
 
 _HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 # tie order when two intents score the same: the costlier miss first
@@ -33,7 +34,7 @@ class Classification:
     urgency: str
     confidence: float
     place: Place | None
-    matched: tuple[str, ...]
+    matched: tuple[str, ...] | Reasons  # the rules that fired, or the learned reasons
 
     def as_dict(self) -> dict:
         return {
@@ -44,6 +45,55 @@ class Classification:
             "place": self.place.as_dict() if self.place else None,
             "matched": list(self.matched),
         }
+
+
+class Reasons(Sequence[str]):
+    """``Classification.matched`` of the learned engine: the reasons are worked out
+    the first time they are read (most chat messages never open a case, and nobody
+    reads theirs).  Behaves like the tuple of strings it stands for."""
+
+    __slots__ = ("_items", "_make")
+
+    def __init__(self, make: Callable[[], tuple[str, ...]]) -> None:
+        self._make: Callable[[], tuple[str, ...]] | None = make
+        self._items: tuple[str, ...] = ()
+
+    def _get(self) -> tuple[str, ...]:
+        if self._make is not None:
+            self._items, self._make = self._make(), None
+        return self._items
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __contains__(self, x: object) -> bool:
+        return x in self._get()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Reasons):
+            other = other._get()
+        return self._get() == other
+
+    def __hash__(self) -> int:
+        return hash(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+
+def explain_matched(matched: list[str] | tuple[str, ...], top: int = 3) -> str:
+    """判断依据: the first reasons that decided the labels, e.g. "判断依据：燃气 +3.64，楼道 +0.80"
+    (``matched`` without its "category heating_gas: " prefixes).  Works on a fresh
+    :class:`Classification` and on the ``matched`` list stored with a case alike."""
+    if not matched:
+        return "判断依据：无匹配规则"
+    return "判断依据：" + "，".join(str(m).split(": ", 1)[-1] for m in list(matched)[:top])
 
 
 def _fmt(w: float) -> str:
@@ -415,7 +465,9 @@ class Engine:
 
 
 ENGINE_ENV = "LINLI_CLASSIFIER"  # "learned" or "rules"; unset: DEFAULT_ENGINE
-DEFAULT_ENGINE = "rules"  # the learned weights lost on the fresh blind set (docs/nlp.md)
+# The lead sets "learned" after scoring both engines once on tests/data/nlp_holdout2.jsonl
+# (docs/nlp.md "Which engine is the default").
+DEFAULT_ENGINE = "learned"
 
 
 def _choose(path: str | Path | None, engine: str | None) -> str:

@@ -14,18 +14,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from .classifier import Classification, Classifier
+from .classifier import Classification, Classifier, explain_matched
 from .normalize import normalize
 from .place import extract_place
 from .rules import CATEGORIES, INTENTS
 
 __all__ = [
+    "correction_rows",
     "evaluate",
     "load_labelled",
     "run_classify",
     "run_eval",
     "run_suggest",
     "suggest_words",
+    "write_rows",
 ]
 
 
@@ -48,11 +50,8 @@ def _result(rid, c: Classification, explain: bool = False) -> dict:
 
 
 def explanation(c: Classification, top: int = 3) -> str:
-    """判断依据: the first reasons that decided the labels, e.g. "判断依据：燃气 +3.64，楼道 +0.80"
-    (``matched`` without its "category heating_gas: " prefixes)."""
-    if not c.matched:
-        return "判断依据：无匹配规则"
-    return "判断依据：" + "，".join(m.split(": ", 1)[-1] for m in c.matched[:top])
+    """判断依据 of a classification (see :func:`nlp.classifier.explain_matched`)."""
+    return explain_matched(c.matched, top)
 
 
 def run_classify(
@@ -358,6 +357,30 @@ def run_suggest(
         for w, n in words:
             stdout.write(f"    {w}: 1  # {n}\n")
     return 0
+
+
+def correction_rows(cases: Iterable[tuple[str, str, str, str]]) -> list[dict]:
+    """Labelled rows, in the training format, from the cases organizers re-classified:
+    ``(text, intent, category, urgency)`` each (the case's kind is its intent).
+    ``linli nlp train`` reads them like any other file, so a community's corrections
+    teach its own weights.  A row with an unknown label is skipped."""
+    rows = []
+    for n, (text, intent, category, urgency) in enumerate(cases, start=1):
+        if intent not in ("complaint", "suggestion") or category not in CATEGORIES:
+            continue
+        rows.append({"id": f"corr{n:05d}", "text": text, "intent": intent, "category": category,
+                     "urgency": "urgent" if urgency == "urgent" and intent == "complaint"
+                     else "normal", "source": "correction"})
+    return rows
+
+
+def write_rows(rows: Iterable[dict], out: TextIO) -> int:
+    """JSON Lines, one labelled row a line; returns the number written."""
+    n = 0
+    for r in rows:
+        out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        n += 1
+    return n
 
 
 def _main_debug() -> None:  # pragma: no cover - developer helper

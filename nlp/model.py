@@ -23,14 +23,15 @@ import re
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
+from operator import add
 from pathlib import Path
 
-from .classifier import Classification
-from .features import Featurizer
+from .classifier import Classification, Reasons
+from .features import Featurizer, scale_factor
 from .normalize import normalize
 from .place import extract_place
 from .rules import CATEGORIES, INTENTS, RulesError
-from .tokenizer import DomainTokenizer, get_learned_tokenizer
+from .tokenizer import DomainTokenizer, domain_words, get_learned_tokenizer
 from .vocab import General, UserWords, load_general, load_user_words
 
 __all__ = [
@@ -40,13 +41,22 @@ __all__ = [
     "decide",
     "default_weights_path",
     "load_weights",
+    "phrases",
 ]
 
 FORMAT = "1"
 TASK_LABELS = {"intent": INTENTS, "category": CATEGORIES, "urgent": ("urgent",)}
-_HAS_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_HAS_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134fA-Za-z]")
 CASE_INTENTS = ("complaint", "suggestion")
 OWN_TO_COMPLAINT = 0.5  # share of a word file's category/urgency weight added to complaint
+
+
+def phrases(general: General, tokens: str) -> tuple[str, ...]:
+    """The phrase features: the curated vocabulary, and with character tokens also
+    the domain dictionary's words (飞线充电, 楼道灯 ...), which jieba would keep whole."""
+    if tokens != "chars":
+        return general.phrases
+    return tuple(sorted(set(general.phrases) | {normalize(w) for w in domain_words()}))
 
 
 def default_weights_path() -> Path:
@@ -65,7 +75,8 @@ class Weights:
     table: dict[str, dict[str, tuple[tuple[int, float], ...]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # one lookup per feature for all three tasks: feature -> {flat label index: weight}
+        # one dense row per feature over the labels of all three tasks, so that a
+        # message's scores are one C-level column sum
         flat: dict[str, dict[int, float]] = {}
         for task, tab in self.table.items():
             off = _OFFSET[task]
@@ -73,15 +84,13 @@ class Weights:
                 d = flat.setdefault(f, {})
                 for li, w in es:
                     d[off + li] = w
-        self._flat = flat
         self._bias = [b for task in TASK_LABELS for b in self.bias[task]]
-        # the same as dense rows, so that a message's scores are one C-level column sum
         zero = 0.0
         self._dense = {f: tuple(d.get(i, zero) for i in range(_SIZE)) for f, d in flat.items()}
 
     @property
-    def l2(self) -> bool:
-        return self.header.get("scale", "binary") == "l2"
+    def scale(self) -> str:
+        return self.header.get("scale", "binary")
 
     @property
     def urgent_threshold(self) -> float:
@@ -92,26 +101,36 @@ class Weights:
         return self.header.get("bigrams", "no") == "yes"
 
     def _k(self, feats: list[str]) -> float:
-        return 1.0 / math.sqrt(len(feats)) if self.l2 and feats else 1.0
+        return scale_factor(self.scale, len(feats))
+
+    def present(self, feats: list[str]) -> list[tuple[str, tuple[float, ...]]]:
+        """(feature, its weights for every label) of the features that have weights."""
+        dense = self._dense
+        return [(f, r) for f in feats if (r := dense.get(f)) is not None]
+
+    def flat_scores(self, feats: list[str], k: float) -> list[float]:
+        """Bias + k x the weights of the features, for every label of every task."""
+        rows = [*filter(None, map(self._dense.get, feats))]  # C-level loops: the hot path
+        if not rows:
+            return list(self._bias)
+        sums = map(sum, zip(*rows, strict=True))
+        return list(map(add, self._bias, sums if k == 1.0 else map(k.__mul__, sums)))
+
+    @staticmethod
+    def split(flat: list[float]) -> dict[str, list[float]]:
+        return {t: flat[_OFFSET[t]:_OFFSET[t] + len(ls)] for t, ls in TASK_LABELS.items()}
 
     def all_scores(self, feats: list[str]) -> dict[str, list[float]]:
         """Per task, per label: bias + the weights of the features present."""
-        dense = self._dense
-        rows = [r for f in feats if (r := dense.get(f)) is not None]
-        k = self._k(feats)
-        if rows:
-            s = [b + k * x for b, x in zip(self._bias, map(sum, zip(*rows, strict=True)), strict=True)]
-        else:
-            s = list(self._bias)
-        return {t: s[_OFFSET[t]:_OFFSET[t] + len(ls)] for t, ls in TASK_LABELS.items()}
+        return self.split(self.flat_scores(feats, self._k(feats)))
 
     def scores(self, task: str, feats: list[str]) -> list[float]:
         return self.all_scores(feats)[task]
 
     def reasons(self, task: str, label: int, feats: list[str]) -> list[tuple[str, float]]:
         """(feature, contribution) of every present feature with a weight for ``label``."""
-        i, k, flat = _OFFSET[task] + label, self._k(feats), self._flat
-        return [(f, d[i] * k) for f in feats if (d := flat.get(f)) is not None and i in d]
+        i, k = _OFFSET[task] + label, self._k(feats)
+        return [(f, r[i] * k) for f, r in self.present(feats) if r[i]]
 
 
 def load_weights(path: str | Path | None = None) -> Weights:
@@ -186,12 +205,23 @@ def _show(feature: str) -> str:
 
 
 def _top(entries: list[tuple[str, float]], n: int = 3) -> list[tuple[str, float]]:
+    """The n strongest reasons.  A bigram and the word of the same text count
+    together, and a single character counts with the strongest word present
+    that holds it (燃 and 气 with 燃气), so that a reader sees words."""
     total: dict[str, float] = {}
+    chars: list[tuple[str, float]] = []
     for f, x in entries:
         if x > 0:
-            k = _show(f)
-            total[k] = total.get(k, 0.0) + x
-    return sorted((e for e in total.items() if e[1] > 0), key=lambda e: -e[1])[:n]
+            k = f[2:] if f[:2] == "b:" else _show(f) if f[:3] == "安全:" else f
+            if len(k) == 1:
+                chars.append((k, x))
+            else:
+                total[k] = total.get(k, 0.0) + x
+    for c, x in chars:
+        words = [w for w in total if c in w and not w.startswith("安全信号")]
+        k = max(words, key=total.__getitem__) if words else c
+        total[k] = total.get(k, 0.0) + x
+    return sorted(total.items(), key=lambda e: -e[1])[:n]
 
 
 class LearnedClassifier:
@@ -204,9 +234,11 @@ class LearnedClassifier:
         self.user = user
         self.user_path = user.path if user is not None else None
         self.path = path or str(default_weights_path())
+        tokens = weights.header.get("tokens", "jieba")
+        self._tokenizer = tokenizer
         self.featurizer = Featurizer(
-            tokenizer or get_learned_tokenizer(),
-            general.phrases if weights.header.get("phrases", "yes") == "yes" else (),
+            (tokenizer or get_learned_tokenizer()) if tokens == "jieba" else None,
+            phrases(general, tokens) if weights.header.get("phrases", "yes") == "yes" else (),
             weights.bigrams,
             general if weights.header.get("cues", "no") == "yes" else None,
             weights.header.get("numbers", "no") == "yes")
@@ -223,7 +255,9 @@ class LearnedClassifier:
         return self.path
 
     def tokens(self, text: str) -> list[str]:
-        return self.featurizer.tokenizer.cut(normalize(text))
+        """jieba words (for ``nlp suggest``), whatever the weights' own tokens are."""
+        tok = self.featurizer.tokenizer or self._tokenizer or get_learned_tokenizer()
+        return tok.cut(normalize(text))
 
     def known_words(self, category: str) -> set[str]:
         """Keywords with a positive weight for ``category`` (for ``nlp suggest``)."""
@@ -234,9 +268,9 @@ class LearnedClassifier:
             words.update(self.user.words.get(category, {}))
         return words
 
-    def _scores(self, feats: list[str], extra: dict[str, list[tuple[str, float]]]
+    def _scores(self, flat: list[float], extra: dict[str, list[tuple[str, float]]]
                 ) -> dict[str, list[float]]:
-        s = self.weights.all_scores(feats)
+        s = self.weights.split(flat)
         for task, labels in TASK_LABELS.items():
             for li, lab in enumerate(labels):
                 for _word, x in extra.get(lab, ()):
@@ -253,11 +287,12 @@ class LearnedClassifier:
             extra.setdefault("complaint", []).extend(lift)
         return extra
 
-    def _reasons(self, task: str, label: str, feats: list[str],
+    @staticmethod
+    def _reasons(task: str, label: str, present: list[tuple[str, tuple[float, ...]]], k: float,
                  extra: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
-        li = TASK_LABELS[task].index(label)
+        i = _OFFSET[task] + TASK_LABELS[task].index(label)
         own = [(w + "(自定义)", x) for w, x in extra.get(label, ())]
-        return _top(self.weights.reasons(task, li, feats) + own)
+        return _top([(f, r[i] * k) for f, r in present if r[i] > 0] + own)
 
     def classify(self, text: str) -> Classification:
         norm = normalize(text)
@@ -268,23 +303,32 @@ class LearnedClassifier:
         cues = self.general.safety_cues(norm)
         feats = self.featurizer.features(norm, cues)
         extra = self._own_words(norm)
-        s = self._scores(feats, extra)
+        w = self.weights
+        k = w._k(feats)
+        s = self._scores(w.flat_scores(feats, k), extra)
         si, sc, su = s["intent"], s["category"], s["urgent"][0]
         forced = [(fam, m) for fam, m in cues if fam in self.general.force_urgent]
         threshold = self.weights.urgent_threshold
         intent, category, urgent = decide(si, sc, su, threshold, bool(forced))
         _, conf = _softmax_top(si)
-        matched: list[str] = []
         if category != "none":
             conf *= _softmax_top(sc)[1]
-            matched += [f"category {category}: {f} {x:+.2f}"
-                        for f, x in self._reasons("category", category, feats, extra)]
-        if urgent:
-            if su >= threshold:
-                matched += [f"urgent: {f} {x:+.2f}"
-                            for f, x in self._reasons("urgent", "urgent", feats, extra)]
-            matched += [f"urgent: 安全规则·{_FAMILY_ZH.get(fam, fam)}「{m}」" for fam, m in forced]
-        matched += [f"intent {intent}: {f} {x:+.2f}"
-                    for f, x in self._reasons("intent", intent, feats, extra)]
+
+        def reasons() -> tuple[str, ...]:
+            present = w.present(feats)
+            matched: list[str] = []
+            if category != "none":
+                matched += [f"category {category}: {f} {x:+.2f}"
+                            for f, x in self._reasons("category", category, present, k, extra)]
+            if urgent:
+                if su >= threshold:
+                    matched += [f"urgent: {f} {x:+.2f}"
+                                for f, x in self._reasons("urgent", "urgent", present, k, extra)]
+                matched += [f"urgent: 安全规则·{_FAMILY_ZH.get(fam, fam)}「{m}」"
+                            for fam, m in forced]
+            matched += [f"intent {intent}: {f} {x:+.2f}"
+                        for f, x in self._reasons("intent", intent, present, k, extra)]
+            return tuple(matched)
+
         return Classification(intent, category, "urgent" if urgent else "normal",
-                              round(conf, 3), place, tuple(matched))
+                              round(conf, 3), place, Reasons(reasons))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jieba
 
-__all__ = ["DomainTokenizer", "cache_dir", "cut", "get_tokenizer", "userdict_path"]
+__all__ = ["DomainTokenizer", "cache_dir", "cut", "domain_words", "get_tokenizer", "userdict_path"]
 
 _lock = threading.Lock()
 _instance: DomainTokenizer | None = None
@@ -31,6 +31,16 @@ _instance: DomainTokenizer | None = None
 
 def userdict_path() -> Path:
     return Path(str(resources.files("nlp") / "data" / "userdict.txt"))
+
+
+def domain_words() -> tuple[str, ...]:
+    """The words of the user dictionary (飞线充电, 二次供水, 楼道灯 ...)."""
+    out = []
+    for raw in userdict_path().read_text(encoding="utf-8").splitlines():
+        raw = raw.strip()
+        if raw and not raw.startswith("#"):
+            out.append(raw.split()[0])
+    return tuple(out)
 
 
 def cache_dir() -> Path:

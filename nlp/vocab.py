@@ -31,7 +31,8 @@ __all__ = [
 USER_LABELS = (*INTENTS, *CATEGORIES, "urgent")
 _TOP_WORDS = re.compile(r"^words\s*:", re.M)
 _TOP_CATEGORIES = re.compile(r"^categories\s*:", re.M)
-_LIST_KEYS = ("hypothetical", "question", "resolved", "still_broken", "notice")
+_LIST_KEYS = ("hypothetical", "question", "resolved", "still_broken", "notice", "worry")
+_CLAUSE_END = ",.!?;:"
 
 
 def default_general_path() -> Path:
@@ -65,6 +66,7 @@ class General:
     past: re.Pattern[str]
     safety: tuple[tuple[str, re.Pattern[str]], ...]  # (family, pattern)
     force_urgent: frozenset[str] = frozenset()  # families that make a complaint urgent
+    worry: tuple[str, ...] = ()  # a cue after one of these in its clause does not count
 
     def cue_families(self, norm: str) -> list[str]:
         """The families of :meth:`safety_cues`, once each (learned features)."""
@@ -73,17 +75,44 @@ class General:
     def safety_cues(self, norm: str) -> list[tuple[str, str]]:
         """(family, matched text) of every life-safety cue in the normalised
         message, or [] when the message is a hypothetical question, a notice,
-        opens in the past, or says the problem is over."""
-        hits = [(fam, m.group(0)) for fam, rx in self.safety if (m := rx.search(norm))]
+        opens in the past, or says the problem is over.  A cue whose clause
+        opens with a worry ("一旦起火", "担心漏电") does not count."""
+        hits = []
+        for fam, rx in self.safety:
+            m = rx.search(norm)
+            if m is not None and self._worried(norm, m.start()):
+                m = next((m for m in rx.finditer(norm) if not self._worried(norm, m.start())),
+                         None)
+            if m is not None:
+                hits.append((fam, m.group(0)))
         if not hits:
             return []
         if any(w in norm for w in self.notice) or self.past.search(norm):
             return []
-        if any(w in norm for w in self.hypothetical) and any(w in norm for w in self.question):
+        if self.is_hypothetical_question(norm):
             return []
-        if any(w in norm for w in self.resolved) and not any(w in norm for w in self.still_broken):
+        if self.is_resolved(norm):
             return []
         return hits
+
+    def is_hypothetical_question(self, norm: str) -> bool:
+        """"万一电梯困人了找谁?": a what-if question, not a report."""
+        return any(w in norm for w in self.hypothetical) and any(w in norm for w in self.question)
+
+    def is_resolved(self, norm: str) -> bool:
+        """The message says the problem is over ("已经修好了") and not that it is back."""
+        return any(w in norm for w in self.resolved) and not any(w in norm for w in self.still_broken)
+
+
+    def _worried(self, norm: str, start: int) -> bool:
+        """A worry or a hypothesis opens the cue's clause ("一旦起火", "担心漏电")."""
+        if not self.worry:
+            return False
+        i = start
+        while i > 0 and norm[i - 1] not in _CLAUSE_END:
+            i -= 1
+        clause = norm[i:start]
+        return any(w in clause for w in self.worry)
 
 
 def load_general(path: str | Path | None = None) -> General:

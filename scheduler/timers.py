@@ -67,14 +67,18 @@ def _after_rollback(session: Session) -> None:
 
 
 async def schedule(
-    session: AsyncSession, kind: str, ref: str, due_at: datetime, payload: dict[str, Any] | None = None
+    session: AsyncSession, kind: str, ref: str, due_at: datetime,
+    payload: dict[str, Any] | None = None, *, fresh: bool = False,
 ) -> Timer:
-    """Idempotent: the same (kind, ref, due_at) is one row, whoever asks twice."""
-    existing = await session.scalar(
-        select(Timer).where(Timer.kind == kind, Timer.ref == ref, Timer.due_at == due_at)
-    )
-    if existing is not None:
-        return existing
+    """Idempotent: the same (kind, ref, due_at) is one row, whoever asks twice.
+    `fresh`: `ref` names a row created in this transaction (a case just opened), so no
+    timer of it can exist yet: the look-up is skipped."""
+    if not fresh:
+        existing = await session.scalar(
+            select(Timer).where(Timer.kind == kind, Timer.ref == ref, Timer.due_at == due_at)
+        )
+        if existing is not None:
+            return existing
     timer = Timer(kind=kind, ref=ref, due_at=due_at, payload=payload or {})
     session.add(timer)
     soonest = session.info.get(_SOONEST)

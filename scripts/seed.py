@@ -299,8 +299,12 @@ async def seed(url: str, total: int, n_communities: int, end: datetime, days: in
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"))
     async with engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
+        if sqlite:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+        else:  # VACUUM too: index-only scans need the visibility map autovacuum would set
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
     await engine.dispose()
     print(f"seeded {done:,} cases, {n_whistles:,} whistles in {time.perf_counter() - t0:.1f}s")
 

@@ -18,3 +18,29 @@ async def test_corrections_suggest_words(ctx: AppContext, cw: World, engine: Asy
     out = io.StringIO()
     assert await print_suggestions(engine, ctx.settings, out, classifier()) == 0
     assert "greenery:" in out.getvalue()
+
+
+async def test_corrections_become_training_rows(ctx: AppContext, cw: World,
+                                                engine: AsyncEngine) -> None:
+    import json
+
+    from bot.cases.corrections import write_corrections
+
+    got = await say(ctx, cw.resident, "3号楼的鸽子笼天天往下掉羽毛，太脏了", 30)
+    await act(ctx, cases.reclassify, got.case.id, who=cw.organizer, category="greenery")
+    await say(ctx, cw.resident, "5号楼电梯坏了", 31)  # not re-labelled: not a row
+    out = io.StringIO()
+    assert await write_corrections(engine, out) == 1
+    row = json.loads(out.getvalue())
+    assert row["text"].startswith("3号楼的鸽子笼") and row["category"] == "greenery"
+    assert row["intent"] == "complaint" and row["urgency"] == "normal"
+
+
+async def test_staff_see_why_a_case_was_classified(ctx: AppContext, cw: World) -> None:
+    from bot.cases import render
+    from tests.cases_kit import get_case
+
+    got = await say(ctx, cw.resident, "3号楼楼道里一股燃气味", 40)
+    assert render.reasons_line(got.case).startswith("判断依据：")
+    await act(ctx, cases.reclassify, got.case.id, who=cw.organizer, category="sanitation")
+    assert render.reasons_line(await get_case(ctx, got.case.id)) == ""  # re-labelled by a person: no stale reasons

@@ -43,8 +43,9 @@ async def test_a_council_meeting_decides_the_project(world):
         await sb.press(user, ballot, "同意")
     zhang.say(zhang.id, "/meeting_close 1 同意建设雨棚。")
     await sb.wait_for(zhang.id, lambda m: "表决通过" in m.body)
-    post = await sb.wait_for(g1.id, lambda m: "项目 #1" in m.body and "阶段：实施" in m.body)
-    assert "居民议事会议表决通过（议题 #1" in post.body
+    post = await sb.wait_for(g1.id, lambda m: "【决议公开】议题 #1" in m.body)
+    assert "社区项目 #1" in post.body  # one publication: the project does not repeat it
+    await world.settle()
     assert (await project(world)).stage == "building"
 
 

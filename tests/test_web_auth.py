@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -242,6 +243,7 @@ async def test_dashboard_rates_agree_with_stats(ctx, cw):
 
     from bot import cases
     from bot.db.models import Case
+    from bot.levels.rankings import found_first
     from bot.reports import desk as D
     from bot.reports import stats
 
@@ -254,6 +256,8 @@ async def test_dashboard_rates_agree_with_stats(ctx, cw):
     await cases_kit.act(ctx, cases.accept, ids[1], who=cw.w2)
     ctx.clock.advance(days=4)  # the others miss their deadlines
     await cases_kit.act(ctx, cases.accept, ids[2], who=cw.w1)
+    async with transaction(ctx.pool) as s:  # one found on a round (主动发现)
+        (await s.get(Case, ids[1])).source = "patrol"
     now = ctx.clock.now()
     period = stats.month_of(now.astimezone(ctx.tz).date(), ctx.tz)
     async with ctx.pool() as s:
@@ -266,9 +270,98 @@ async def test_dashboard_rates_agree_with_stats(ctx, cw):
             scopes["category", m.case.category] = replace(base, category=m.case.category)
         for (dim, key), scope in scopes.items():
             fig = await stats.figures(s, scope, period, now, extras=False)
+            found = await found_first(s, scope, period)
             line = grouped[dim].get(key, D.Rates()).line("x")
             assert line == D.Rates().line("x") | {
                 "opened": fig.opened, "resolved": fig.resolved, "overdue": fig.overdue,
                 "response": D._rate(fig.response_rate), "resolve": D._rate(fig.resolve_rate),
-                "satisfaction": D._rate(fig.satisfaction_rate)}, (dim, key)
+                "satisfaction": D._rate(fig.satisfaction_rate), "found": found,
+                "found_share": D._rate(found / fig.opened) if fig.opened else None}, (dim, key)
+        assert grouped["communities"][cw.community_id] == grouped["community"][0]
     assert grouped["community"][0].overdue >= 1 and grouped["community"][0].rated == 1
+    assert grouped["community"][0].found == 1
+
+
+def widget_query(ctx: AppContext, tg_id: int, token: str = TOKEN, age: int = 5,
+                 **changes: str) -> dict[str, str]:
+    """What Telegram's Login Widget appends to data-auth-url, signed as its docs say
+    (computed here, independently of web.auth): hash = HMAC-SHA256 over the sorted
+    key=value lines with SHA-256(bot token) as the key. `changes` alter it after signing."""
+    import hashlib
+    import hmac
+
+    fields = {"id": str(tg_id), "first_name": "刘", "username": "liu_shuji",
+              "photo_url": "https://t.me/i/userpic/320/liu.jpg",
+              "auth_date": str(int(ctx.clock.now().timestamp()) - age)}
+    check = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
+    digest = hmac.new(hashlib.sha256(token.encode()).digest(), check.encode(),
+                      hashlib.sha256).hexdigest()
+    return {**fields, "hash": digest, **changes}
+
+
+async def test_login_widget_is_verified(ctx, cw):
+    ws = WebSettings(_env_file=None, url="http://desk.test", login_widget="@linli_bot")
+    client = TestClient(TestServer(root_app(ctx, ws, TOKEN)))
+    await client.start_server()
+    try:
+        home = await client.get("/desk/")
+        page = await home.text()
+        assert 'data-telegram-login="linli_bot"' in page
+        assert 'data-auth-url="http://desk.test/desk/auth/widget"' in page
+        assert "https://telegram.org" in home.headers["Content-Security-Policy"]
+
+        async def login_with(query: dict[str, str]) -> Any:
+            return await client.get("/desk/auth/widget", params=query, allow_redirects=False)
+
+        forged = await login_with(widget_query(ctx, 201, token="1:not-the-bot-token"))
+        assert forged.status == 403 and "无法验证" in await forged.text()
+        other_user = await login_with(widget_query(ctx, 1001, id="201"))  # signed for 1001
+        assert other_user.status == 403
+        unsigned = widget_query(ctx, 201)
+        del unsigned["hash"]
+        assert (await login_with(unsigned)).status == 403
+        stale = await login_with(widget_query(ctx, 201, age=301))
+        assert stale.status == 403 and "过期" in await stale.text()
+        resident = await login_with(widget_query(ctx, 1001))
+        assert resident.status == 403 and "工作人员" in await resident.text()
+        assert (await client.get("/desk/cases")).status == 401
+        ok = await login_with(widget_query(ctx, 201, age=299))
+        assert ok.status == 302 and ok.headers["Location"] == "/desk/cases"
+        ledger_page = await client.get("/desk/cases")
+        assert ledger_page.status == 200 and cw.organizer.name in await ledger_page.text()
+    finally:
+        await client.close()
+
+
+async def test_login_widget_is_off_by_default(desk, ctx, cw):
+    page = await (await desk.get("/desk/")).text()
+    assert "telegram-widget.js" not in page and "/web" in page
+    response = await desk.get("/desk/auth/widget", params=widget_query(ctx, 201))
+    assert response.status == 404
+    assert (await desk.get("/desk/cases")).status == 401
+
+
+async def test_after_photo_is_checked_before_anything_changes(desk, ctx, cw):
+    """A file that is not a JPEG/PNG, or too big, is refused with 办结 left undone (the
+    upload itself goes through the Bot API: tests/test_web_browser.py)."""
+    from aiohttp import FormData
+
+    from bot import cases
+
+    intake = await cases_kit.say(ctx, cw.resident, LIGHT, 1, force=True)
+    await cases_kit.act(ctx, cases.accept, intake.case.id, who=cw.w1)
+    csrf = await login(desk, ctx, cw.w1)
+
+    async def resolve(data: bytes, name: str) -> str:
+        form = FormData()
+        for key, value in (("csrf", csrf), ("action", "resolve"), ("text", "灯换好了")):
+            form.add_field(key, value)
+        form.add_field("photo", data, filename=name, content_type="image/jpeg")
+        response = await desk.post(f"/desk/cases/{intake.case.id}/act", data=form)
+        return await response.text()
+
+    assert "JPG 或 PNG" in await resolve(b"%PDF-1.4 not a photo", "after.jpg")
+    assert "10 MB" in await resolve(b"\xff\xd8\xff" + b"0" * (10 * 2**20), "big.jpg")
+    huge = await resolve(b"\xff\xd8\xff" + b"0" * (11 * 2**20), "huge.jpg")
+    assert "10 MB" in huge  # over the request limit: refused before the form is read
+    assert (await cases_kit.get_case(ctx, intake.case.id)).status == "accepted"

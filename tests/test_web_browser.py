@@ -237,3 +237,91 @@ def _quote(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
+
+
+async def test_resolve_with_an_after_photo(world, desk, browser, tmp_path):
+    """办结 on the web with a result photo: the category needs one (the example org file's
+    photo_required), a file that is not a photo is refused, a PNG goes through the Bot API
+    and reaches the resident with the rating request, as after the bot's 已解决."""
+    from sandbox import tiny_png
+
+    zhang, liu, chen, group = await setup(world)
+    sb = world.sb
+    chen.say(group, LIGHT)
+    await sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body)
+    await world.settle()
+    link = await ask_link(world, zhang)
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await page.goto(link)
+    await page.click("#enter")
+    await page.wait_for_url(f"{desk}/desk/cases")
+    await page.click("#ledger tbody a")
+    await page.wait_for_url(re.compile(r".*/desk/cases/\d+$"))
+    await page.click("#act-accept")
+    await page.wait_for_selector("#flash.ok")
+    assert "本类别必须上传" in await page.inner_text("form:has(#act-resolve)")
+
+    not_photo = tmp_path / "invoice.png"
+    not_photo.write_bytes(b"%PDF-1.4 this is not a picture")
+    await page.fill("form:has(#act-resolve) textarea", "已更换楼道灯")
+    await page.set_input_files("#resolve-photo", str(not_photo))
+    await page.click("#act-resolve")
+    await page.wait_for_selector("#flash.err")
+    assert "JPG 或 PNG" in await page.inner_text("#flash")
+    assert "办理中" in await page.inner_text("#status")
+
+    after = tmp_path / "after.png"
+    after.write_bytes(tiny_png(64, 48, (40, 160, 90)))
+    await page.fill("form:has(#act-resolve) textarea", "已更换楼道灯")
+    await page.set_input_files("#resolve-photo", str(after))
+    await page.click("#act-resolve")
+    await page.wait_for_selector("#flash.ok")
+    assert "待评价" in await page.inner_text("#status")
+    assert "无需办理" in await page.inner_text("#no-action")
+    await page.wait_for_function(
+        "() => { const i = document.querySelector('.photos img'); return i && i.complete; }")
+    assert await page.eval_on_selector(".photos img", "img => img.naturalWidth") == 64
+    assert "办理后" in await page.inner_text(".photos")
+    await shot(page, "13-case-resolved-with-photo")
+
+    told = await sb.wait_for(chen.id, lambda m: m.photo is not None and "东湖-2026-0001" in m.body)
+    assert "整改后照片" in told.body
+    await sb.wait_for(chen.id, lambda m: "请您评价" in m.body and "东湖-2026-0001" in m.body)
+    receipt = [m for m in sb.bot_messages(zhang.id) if m.photo is not None]
+    assert receipt and "工作台上传" in receipt[-1].body  # the upload went to his own chat
+    await page.close()
+
+
+async def test_login_widget_in_an_ordinary_browser(world, browser):
+    """LINLI_WEB_LOGIN_WIDGET on: the start page carries Telegram's widget, and the
+    redirect Telegram makes after the user confirms (signed fields in the query) logs
+    in; a stale one does not. telegram.org itself is not reachable here: the signature
+    is computed as Telegram's docs say (tests/test_web_auth.py's widget_query)."""
+    from urllib.parse import urlencode
+
+    from tests.test_web_auth import widget_query
+
+    await setup(world)
+    port = _free_port()
+    ws = WebSettings(_env_file=None, url=f"http://127.0.0.1:{port}", port=port,
+                     login_widget="linli_demo_bot")
+    runner = await serve(world.ctx, "127.0.0.1", port, ws, token=world.sb.token)
+    try:
+        page = await browser.new_page()
+        await page.route("https://telegram.org/**", lambda route: route.abort())
+        await page.goto(f"http://127.0.0.1:{port}/desk/")
+        widget = page.locator("#tg-login script")
+        assert await widget.get_attribute("data-telegram-login") == "linli_demo_bot"
+        assert await widget.get_attribute("data-auth-url") == \
+            f"http://127.0.0.1:{port}/desk/auth/widget"
+        auth = f"http://127.0.0.1:{port}/desk/auth/widget?"
+        stale = widget_query(world.ctx, 2001, token=world.sb.token, age=3600)
+        assert (await page.goto(auth + urlencode(stale))).status == 403
+        assert "过期" in await page.inner_text("#message")
+        fresh = widget_query(world.ctx, 2001, token=world.sb.token)
+        await page.goto(auth + urlencode(fresh))
+        await page.wait_for_url(f"http://127.0.0.1:{port}/desk/cases")
+        assert "刘书记" in await page.inner_text("header")
+        await page.close()
+    finally:
+        await runner.cleanup()

@@ -32,6 +32,10 @@ class WebSettings(BaseSettings):
     link_minutes: int = 10  # a /web link expires after this
     session_hours: int = 12
     initdata_max_age: int = 3600  # seconds a Mini App's initData stays acceptable
+    # The Telegram Login Widget in an ordinary browser: the bot's username, once its
+    # domain is set with BotFather (/setdomain); off when unset.
+    login_widget: str | None = None
+    widget_max_age: int = 300  # seconds the widget's signed redirect stays acceptable
 
 
 def base_url(settings: Settings, web: WebSettings) -> str:

@@ -29,12 +29,8 @@ async def issue(session: AsyncSession, ctx: AppContext, person: Person, now: dat
     if await desk_of(session, person, ctx.settings.admin_ids) is None:
         return T.LINK_STAFF_ONLY
     web = web or WebSettings()
-    token = secrets.token_urlsafe(32)
-    session.add(WebLogin(token_hash=_hash(token), person_id=person.id, created_at=now,
-                         expires_at=now + timedelta(minutes=web.link_minutes)))
-    await session.flush()
+    url = await create(session, ctx, person, now, web)
     base = base_url(ctx.settings, web)
-    url = f"{base}{PREFIX}/login/{token}"
     assert person.tg_id is not None
     extra = {}
     if base.startswith("https://"):  # Telegram opens Mini Apps over HTTPS only
@@ -46,6 +42,17 @@ async def issue(session: AsyncSession, ctx: AppContext, person: Person, now: dat
                          text=T.LINK_SENT.format(minutes=web.link_minutes, url=url),
                          parse_mode=None, **extra)
     return ""
+
+
+async def create(session: AsyncSession, ctx: AppContext, person: Person, now: datetime,
+                 web: WebSettings) -> str:
+    """A fresh one-time login link for `person` (no check of roles: `issue` does that;
+    the desk checks them again on every page)."""
+    token = secrets.token_urlsafe(32)
+    session.add(WebLogin(token_hash=_hash(token), person_id=person.id, created_at=now,
+                         expires_at=now + timedelta(minutes=web.link_minutes)))
+    await session.flush()
+    return f"{base_url(ctx.settings, web)}{PREFIX}/login/{token}"
 
 
 async def redeem(session: AsyncSession, token: str, now: datetime) -> int | None:

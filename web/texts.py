@@ -15,3 +15,17 @@ DONE = "已完成"
 EXPORT_EMPTY = "当前筛选没有工单可导出。"
 ACTION_UNKNOWN = "未知操作。"
 TARGET_MISSING = "请先选择对象。"
+WIDGET_BAD = "无法验证 Telegram 登录（签名不符或已过期），请重新点击“使用 Telegram 登录”。"
+NOT_FOUND_PAGE = "没有这个页面。"
+PHOTO_TOO_BIG = "照片太大，请上传 {mb} MB 以内的照片。"
+PHOTO_BAD_TYPE = "只能上传 JPG 或 PNG 格式的照片。"
+PHOTO_UPLOAD_FAILED = ("照片上传到 Telegram 失败（请先在 Telegram 里私聊机器人发送 /start），"
+                       "工单未办结，请重试。")
+PHOTO_RECEIPT = "📷 {number} 的整改后照片（工作台上传）"
+# The dashboard's comparison of communities (a street officer's): JSON key, column head.
+# Rates and shares are percentages; 本期超时 as /stats counts it, 当前超时 right now.
+COMPARE_COLUMNS = (("label", "社区"), ("opened", "登记"), ("resolved", "办结"),
+                   ("response", "响应率%"), ("resolve", "解决率%"), ("satisfaction", "满意率%"),
+                   ("found", "主动发现"), ("found_share", "主动发现占比%"),
+                   ("overdue", "本期超时"), ("overdue_now", "当前超时"))
+COMPARE_SHEET = "各社区对比"

@@ -89,7 +89,8 @@ async def list_cases(session: AsyncSession, ctx: AppContext, person: Person, arg
                      now: datetime) -> View:
     """`/cases [filters]`: the first page (organizers); a grid worker or department
     member sees their own cases, as /mycases."""
-    communities = await org.organizer_communities(session, person, ctx.settings.admin_ids)
+    communities = await org.organizer_communities(session, person, ctx.settings.admin_ids,
+                                                  overseen=True)
     if not communities:
         if any(r.role in ("grid_worker", "department")
                for r in await org.roles_of(session, person.id)):
@@ -105,7 +106,8 @@ async def list_cases(session: AsyncSession, ctx: AppContext, person: Person, arg
 
 async def list_page(session: AsyncSession, ctx: AppContext, person: Person, page: CaseList,
                     now: datetime) -> View:
-    communities = await org.organizer_communities(session, person, ctx.settings.admin_ids)
+    communities = await org.organizer_communities(session, person, ctx.settings.admin_ids,
+                                                  overseen=True)
     if not communities:
         raise core.CaseRefused(TC.NOT_ALLOWED)
     f = query.Filters(page.s, page.g, page.k, page.f)

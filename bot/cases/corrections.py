@@ -1,5 +1,6 @@
-"""`linli nlp suggest`: words from cases organizers re-classified (category differs
-from the classifier's category_auto), to improve the rules."""
+"""Cases organizers re-classified (category differs from the classifier's
+category_auto): `linli nlp suggest` finds words in them, `linli nlp corrections` writes
+them as labelled rows that `linli nlp train --add` learns from."""
 from __future__ import annotations
 
 from typing import Any, TextIO
@@ -19,6 +20,17 @@ async def corrected(session: AsyncSession) -> list[tuple[str, str]]:
         .order_by(Case.id)
     )
     return [(text, category) for text, category in rows]
+
+
+async def write_corrections(engine: AsyncEngine, out: TextIO) -> int:
+    """The re-classified cases as training rows (JSON Lines); returns how many."""
+    from nlp.cli import correction_rows, write_rows
+
+    async with create_session_factory(engine)() as session:
+        rows = await session.execute(
+            select(Case.text, Case.kind, Case.category, Case.urgency)
+            .where(Case.category != Case.category_auto).order_by(Case.id))
+        return write_rows(correction_rows(tuple(r) for r in rows), out)
 
 
 async def print_suggestions(engine: AsyncEngine, settings: Settings, out: TextIO,

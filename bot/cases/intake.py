@@ -20,7 +20,7 @@ from bot.cases.buttons import ReportGrid
 from bot.cases.query import View
 from bot.context import AppContext
 from bot.db.models import Building, Case, CasePhoto, CaseVoice, Community, Grid, GroupChat, Person
-from bot.db.models.cases import ACTIVE, CLOSED, OPEN
+from bot.db.models.cases import ACTIVE, CLOSED, OPEN, PATROL, RESIDENT
 from bot.delivery import outbox
 from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
 from bot.org import service as org
@@ -178,9 +178,10 @@ async def intake_group(
 
 async def open_case(
     session: AsyncSession, ctx: AppContext, grid: Grid, reporter: Person, src: Source,
-    result: Any, now: datetime, *, anonymous: bool = False,
+    result: Any, now: datetime, *, anonymous: bool = False, source: str = RESIDENT,
 ) -> tuple[Case, bool]:
-    """Open a case (False: this source already had one, returned instead)."""
+    """Open a case (False: this source already had one, returned instead). `source`:
+    RESIDENT, or PATROL for a case found on a grid worker's round (bot.rounds)."""
     community = await session.get(Community, grid.community_id)
     assert community is not None
     year, seq, number = await core.next_number(session, community, now, ctx)
@@ -201,11 +202,12 @@ async def open_case(
         place=place.text[:60] if place else None,
         building=place.building if place else None, unit=place.unit if place else None,
         room=place.room if place else None, reporter_id=reporter.id, anonymous=anonymous,
-        source_chat_id=src.chat_id, source_message_id=src.message_id,
+        source=source, source_chat_id=src.chat_id, source_message_id=src.message_id,
         media_group_id=src.media_group_id, status="open", level="grid",
         assignee_id=assignee.id if assignee else None,
         department_id=route.department.id if route.department else None, opened_at=now,
     )
+    sla.set_first_accept_due(case, community, now)  # in the INSERT: no UPDATE after it
     if session.get_bind().dialect.name == "sqlite":
         # One writer at a time: the callers' lookup of the source, in this same write
         # transaction, stands (no savepoint needed).
@@ -235,14 +237,15 @@ async def _announce(
     assignee: Person | None, dept_people: list[Person], src: Source, handler_name: str,
     now: datetime,
 ) -> None:
-    source = (T.SOURCE_GROUP.format(title=src.group.title) if src.group else T.SOURCE_PRIVATE)
+    source = R.source_text(case.source, src.chat_id, src.group.title if src.group else None)
     if case.kind == "suggestion":
         await _announce_suggestion(session, ctx, case, reporter, src, source, now)
         return
     text = T.NEW_CASE.format(
         number=case.number, urgent=R.urgent_mark(case), category=category_name(case.category),
-        source=source, place=R.place_text(case), reporter=R.reporter_text(case, reporter),
-        text=R.excerpt(case.text), accept_due=R.when(case.accept_due, ctx.tz))
+        source=source, reasons=R.reasons_line(case), place=R.place_text(case),
+        reporter=R.reporter_text(case, reporter), text=R.excerpt(case.text),
+        accept_due=R.when(case.accept_due, ctx.tz))
     receivers = dept_people or ([assignee] if assignee else [])
     if not receivers and case.grid_id:
         receivers = await access.level_people(session, case)
@@ -399,7 +402,7 @@ async def guess_grid(session: AsyncSession, reporter: Person, place: Any) -> Gri
 
 async def intake_private(
     session: AsyncSession, ctx: AppContext, reporter: Person, grid: Grid, src: Source,
-    now: datetime, *, anonymous: bool = False,
+    now: datetime, *, anonymous: bool = False, source: str = RESIDENT,
 ) -> Intake:
     """A private /report: always a case (the resident asked), or linked to one."""
     existing = await by_source(session, src.chat_id, src.message_id)
@@ -411,7 +414,7 @@ async def intake_private(
         await add_voice(session, ctx, dup, reporter, now, src.chat_id, src.message_id)
         return Intake("linked", dup)
     case, created = await open_case(session, ctx, grid, reporter, src, result, now,
-                                    anonymous=anonymous)
+                                    anonymous=anonymous, source=source)
     return Intake("opened" if created else "existing", case)
 
 
@@ -498,14 +501,19 @@ async def choose_grid(session: AsyncSession) -> View | None:
 
 
 async def report(session: AsyncSession, ctx: AppContext, reporter: Person, grid_id: int,
-                 src: Source, now: datetime, *, anonymous: bool = False) -> Case:
-    """A finished private /report: the case, and the reporter told its number."""
+                 src: Source, now: datetime, *, anonymous: bool = False,
+                 source: str = RESIDENT) -> Case:
+    """A finished private /report: the case, and the reporter told its number (not for
+    a case found on a round: the round's own answer shows it)."""
     grid = await session.get(Grid, grid_id)
     if grid is None:
         raise core.CaseRefused(TC.BUTTON_UNKNOWN)
-    got = await intake_private(session, ctx, reporter, grid, src, now, anonymous=anonymous)
+    got = await intake_private(session, ctx, reporter, grid, src, now, anonymous=anonymous,
+                               source=source)
     case = got.case
     assert case is not None
+    if source == PATROL:
+        return case
     if got.outcome == "linked":
         text = T.REPORT_LINKED.format(number=case.number, status=T.STATUS[case.status])
     elif case.kind == "suggestion":

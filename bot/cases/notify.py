@@ -17,6 +17,7 @@ from bot.cases import sla
 from bot.cases import texts as T
 from bot.context import AppContext
 from bot.db.models import Case, CaseEvent, CaseVoice, Community, OutboxMessage, Person
+from bot.db.models.cases import PATROL
 from bot.delivery import outbox
 from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
 from bot.ui import Keyboard, markup
@@ -126,6 +127,9 @@ async def to_group(
         session, chat_id, now=now, not_before=group_not_before(ctx, case, now),
         priority=URGENT_PRIORITY if case.urgency == "urgent" else 0, dedupe_key=dedupe_key,
         on_sent=on_sent, ref=f"case:{case.id}", text=text, parse_mode=None, **extra,
+        # issue 19: cards and "already reported" replies of a rush share messages; a
+        # card is queued in the transaction that created its case (its key is new)
+        mergeable=not (dedupe_key or "").startswith("case-digest:"), fresh=on_sent == CARD_SENT,
     )
 
 
@@ -136,10 +140,16 @@ def reporter_in_private(case: Case, reporter: Person | None) -> bool:
 async def tell_reporter(
     session: AsyncSession, ctx: AppContext, case: Case, event: CaseEvent, now: datetime
 ) -> None:
-    """One state change reaches the reporter, privately or via the batched group thread."""
+    """One state change reaches the reporter, privately or via the batched group thread.
+    A case found on a round has no resident behind it: the worker who found it hears
+    what others did, as its finder."""
     reporter = await session.get(Person, case.reporter_id) if case.reporter_id else None
+    patrol = case.source == PATROL
+    if patrol and (reporter is None or event.actor_id == reporter.id):
+        return
     if reporter_in_private(case, reporter):
-        text = T.REPORTER_UPDATE.format(number=case.number, line=R.event_line(event))
+        text = (T.PATROL_UPDATE if patrol else T.REPORTER_UPDATE).format(
+            number=case.number, line=R.event_line(event))
         await to_person(session, reporter, text, now, case=case,
                         kb=R.view_keyboard(case_link(await bot_username(ctx), case)),
                         dedupe_key=f"case-ev:{event.id}")
@@ -191,7 +201,10 @@ async def send_digest(session: AsyncSession, ctx: AppContext, case: Case, now: d
 
 async def rating_request(session: AsyncSession, ctx: AppContext, case: Case, now: datetime) -> None:
     """After 已解决: before/after photos and the rating buttons, privately if we can
-    (the group digest carries the buttons otherwise)."""
+    (the group digest carries the buttons otherwise). Nobody rates a case found on a
+    round: no resident reported it."""
+    if case.source == PATROL:
+        return
     reporter = await session.get(Person, case.reporter_id) if case.reporter_id else None
     if not reporter_in_private(case, reporter):
         return
@@ -214,22 +227,46 @@ async def rating_request(session: AsyncSession, ctx: AppContext, case: Case, now
                     kb=R.rate_keyboard(case, link), dedupe_key=key)
 
 
-async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
+async def case_of_message(session: AsyncSession, chat_id: int, message_id: int,
+                          person: Person | None = None) -> Case | None:
     """The case a message the bot sent in a group is about (its card, a digest, a
-    rating or reason request): the outbox row that sent it names the case."""
-    case = await session.scalar(select(Case).where(Case.source_chat_id == chat_id,
-                                                   Case.card_message_id == message_id))
-    if case is not None:
-        return case
-    rows = await session.execute(
-        select(OutboxMessage.ref, OutboxMessage.result)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "sent",
-               OutboxMessage.ref.like("case:%"))
-        .order_by(OutboxMessage.id.desc()).limit(200))
-    for ref, result in rows:
-        if isinstance(result, dict) and result.get("message_id") == message_id:
-            return await session.get(Case, int(ref.split(":")[1]))
-    return None
+    rating or reason request). A message merged during a rush (bot.delivery.coalesce)
+    is about several: then `person`'s own case (they reported it, else they said "me
+    too"), else None when it cannot tell (a reply by someone none of them concerns)."""
+    cases = await cases_of_message(session, chat_id, message_id)
+    if len(cases) <= 1:
+        return cases[0] if cases else None
+    if person is None or person.id is None:
+        return None
+    mine = [c for c in cases if c.reporter_id == person.id]
+    if not mine:
+        voiced = set(await session.scalars(
+            select(CaseVoice.case_id).where(CaseVoice.person_id == person.id,
+                                            CaseVoice.case_id.in_([c.id for c in cases]))))
+        mine = [c for c in cases if c.id in voiced]
+    # several of their own: the first still open (a closed case takes no more words)
+    return next((c for c in mine if c.status != "closed"), mine[0] if mine else None)
+
+
+async def cases_of_message(session: AsyncSession, chat_id: int, message_id: int) -> list[Case]:
+    """Every case a group message of the bot is about, in the order of its parts: the
+    outbox rows sent as that message (all parts of a merged one share its message_id),
+    and the cases whose card it is (kept after old outbox rows are purged)."""
+    refs = await session.scalars(
+        select(OutboxMessage.ref)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id,
+               OutboxMessage.status == "sent", OutboxMessage.ref.like("case:%"))
+        .order_by(OutboxMessage.id))
+    ids = list(dict.fromkeys(int(ref.split(":")[1]) for ref in refs if ref))
+    cards = await session.scalars(select(Case).where(
+        Case.source_chat_id == chat_id, Case.card_message_id == message_id))
+    found = {case.id: case for case in cards}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update((c.id, c) for c in await session.scalars(
+            select(Case).where(Case.id.in_(missing))))
+    return [found[i] for i in ids if i in found] + [
+        c for i, c in sorted(found.items()) if i not in ids]
 
 
 async def ask_reason_in_group(session: AsyncSession, case: Case, chat_id: int, message_id: int,

@@ -10,10 +10,12 @@ from bot.cases import sla
 from bot.cases import texts as T
 from bot.cases.buttons import Act, CaseBtn, CaseList, CasePick, CaseRate, WhistleAck
 from bot.db.models import Case, CaseEvent, Person
+from bot.db.models.cases import PATROL
 from bot.polls import evaluation
 from bot.privacy.mask import mask
 from bot.taxonomy import CATEGORIES, URGENCY, category_name
 from bot.ui import Button, Keyboard, rows
+from nlp import explain_matched
 
 EXCERPT = 300
 _SATISFACTION = evaluation.preset("satisfaction")
@@ -84,6 +86,23 @@ def place_text(case: Case) -> str:
     return case.place or T.PLACE_UNKNOWN
 
 
+def source_text(source: str | None, chat_id: int | None, group_title: str | None = None) -> str:
+    """How a case came in, as every screen names it: found on a round, a group (with its
+    title when known), or a private report."""
+    if source == PATROL:
+        return T.SOURCE_PATROL
+    if chat_id is not None and chat_id < 0:
+        return T.SOURCE_GROUP.format(title=group_title) if group_title else T.SOURCE_GROUP_ANY
+    return T.SOURCE_PRIVATE
+
+
+def reasons_line(case: Case) -> str:
+    """判断依据 of the automatic labels, for staff; none once an organizer re-labelled it."""
+    if not case.matched or case.category != case.category_auto:
+        return ""
+    return explain_matched(case.matched) + "\n"
+
+
 def reporter_text(case: Case, reporter: Person | None) -> str:
     if reporter is None:
         return T.ANONYMOUS
@@ -97,7 +116,9 @@ def staff_card(case: Case, reporter: Person | None, owner: Person | None, now: d
     return T.CASE_CARD.format(
         number=case.number, urgent=urgent_mark(case), status=T.STATUS[case.status],
         level=T.LEVEL[case.level], category=category_name(case.category),
-        households=households(case), place=place_text(case),
+        source=source_text(case.source, case.source_chat_id), reasons=reasons_line(case),
+        households=households(case),
+        place=place_text(case),
         reporter=reporter_text(case, reporter), owner=name_of(owner),
         text=excerpt(case.text), due=due_line(case, now, tz),
     ).rstrip()

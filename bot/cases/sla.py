@@ -97,22 +97,35 @@ def _remind_at(now: datetime, due: datetime, fraction: float) -> datetime:
     return now + (due - now) * fraction
 
 
+def set_first_accept_due(case: Case, community: Community, now: datetime) -> None:
+    """The deadline of a case about to be inserted (at the grid level, which has no
+    window of its own), set before its INSERT so that no UPDATE follows it; its timers
+    are written once it has an id: `start_accept_clock(..., fresh=True)`."""
+    own = sla_for(community, case.kind, case.category, case.urgency).accept
+    case.accept_due, case.next_due = (now + own if own else None), None
+
+
 async def start_accept_clock(
     session: AsyncSession, case: Case, community: Community, now: datetime, *,
     fresh: bool = False,
 ) -> None:
     """(Re)start the time to accept: a reminder and the deadline. `fresh`: a case
-    just opened has no clocks to stop."""
-    if not fresh:
+    just opened (its deadline set by set_first_accept_due): no clocks to stop, only
+    the timers to write."""
+    if fresh:
+        due = case.accept_due
+    else:
         await stop_clocks(session, case)
-    own = sla_for(community, case.kind, case.category, case.urgency).accept
-    window = (await level_window(session, case, community) or own) if own else None
-    due = _set_due(case, "accept_due", case.accepted_at, now + window if window else None, now)
+        own = sla_for(community, case.kind, case.category, case.urgency).accept
+        window = (await level_window(session, case, community) or own) if own else None
+        due = _set_due(case, "accept_due", case.accepted_at, now + window if window else None,
+                       now)
     if due is None:
         return
     fraction = float(config(community)["remind_fraction"])
-    await timers.schedule(session, ACCEPT_REMIND, ref(case), _remind_at(now, due, fraction))
-    await timers.schedule(session, ACCEPT_DUE, ref(case), due)
+    await timers.schedule(session, ACCEPT_REMIND, ref(case), _remind_at(now, due, fraction),
+                          fresh=fresh)
+    await timers.schedule(session, ACCEPT_DUE, ref(case), due, fresh=fresh)
 
 
 async def start_resolve_clock(

@@ -15,7 +15,7 @@ from bot.cases import texts as T
 from bot.cases.buttons import Act
 from bot.context import AppContext
 from bot.db.models import Case, Department, Person
-from bot.db.models.cases import LEVELS
+from bot.db.models.cases import LEVELS, RESOLVED
 from bot.org import service as org
 
 REASON = 0  # the typed step after 不满意 (not a button action)
@@ -145,8 +145,8 @@ async def take_note(session: AsyncSession, ctx: AppContext, step: int, case_id: 
             return Noted(T.PROGRESS_SAVED)
         if step == Act.RESOLVE:
             note = text or (T.DEFAULT_RESOLVE_NOTE if photo else "")
-            await workflow.resolve(session, ctx, case_id, person, note, photo, now)
-            return Noted(T.RESOLVED_OK)
+            case = await workflow.resolve(session, ctx, case_id, person, note, photo, now)
+            return Noted(T.RESOLVED_OK if case.status == RESOLVED else T.RESOLVED_PATROL)
         await workflow.add_reason(session, ctx, case_id, person, text, now)
         return Noted(T.REASON_SAVED)
     except core.InputRefused as exc:  # raised before any change

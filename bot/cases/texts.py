@@ -4,7 +4,7 @@ STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价",
 LEVEL = {"grid": "网格", "community": "社区", "street": "街道", "district": "区"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
 CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复工单",
-                "project": "已转为社区项目"}
+                "project": "已转为社区项目", "patrol": "巡查发现，无需评价"}
 URGENT_MARK = "🚨紧急"
 
 # -- group replies -------------------------------------------------------------------
@@ -35,6 +35,7 @@ CASE_FROM_REPLY_EMPTY = "被回复的消息没有文字内容，无法登记。"
 NEW_CASE = (
     "🆕 新工单 {number}{urgent}\n"
     "类别：{category}　来源：{source}\n"
+    "{reasons}"
     "地点：{place}\n"
     "反映人：{reporter}\n"
     "内容：{text}\n"
@@ -43,7 +44,8 @@ NEW_CASE = (
 CASE_CARD = (
     "📋 工单 {number}{urgent}\n"
     "状态：{status}（{level}）\n"
-    "类别：{category}　影响：{households} 户\n"
+    "类别：{category}　来源：{source}　影响：{households} 户\n"
+    "{reasons}"
     "地点：{place}\n"
     "反映人：{reporter}\n"
     "负责：{owner}\n"
@@ -58,6 +60,8 @@ NO_DEADLINE = "无时限"
 PLACE_UNKNOWN = "未注明"
 SOURCE_GROUP = "群聊「{title}」"
 SOURCE_PRIVATE = "私聊报事"
+SOURCE_GROUP_ANY = "群聊"
+SOURCE_PATROL = "网格员巡查（主动发现）"
 ALERT_URGENT = "🚨 紧急工单 {number}：{category}，{text}\n负责：{owner}"
 REMIND_ACCEPT = "⏰ 工单 {number} 还未受理，受理时限 {due}，请尽快接单。"
 REMIND_RESOLVE = "⏰ 工单 {number} 办结时限 {due}，请抓紧办理。"
@@ -106,6 +110,7 @@ ASK_RESOLVE = "请发送办理结果说明，可附一张整改后照片（发�
 ASK_RESOLVE_PHOTO = "该类别需要整改后照片，请发送照片并附说明。"
 PROGRESS_SAVED = "已记录进展，并告知反映人。"
 RESOLVED_OK = "已标记解决，等待居民评价。"
+RESOLVED_PATROL = "已办结。巡查发现的工单没有反映居民，不需要评价。"
 CHOOSE_WORKER = "请选择转派给谁："
 CHOOSE_REASSIGN = "请选择改派给谁："
 NO_OTHER_WORKER = "本网格没有其他网格员可转派。"
@@ -132,6 +137,7 @@ INPUT_TOO_LONG = "内容太长了（最多 {n} 字），请精简后重新发送
 
 # -- reporter ------------------------------------------------------------------------------
 REPORTER_UPDATE = "🔔 您反映的工单 {number}：\n{line}"
+PATROL_UPDATE = "🔎 您巡查发现的工单 {number}：\n{line}"
 RATE_PROMPT = "工单 {number} 已处理完毕（待评价），请您评价："
 RESULT_CAPTION = "工单 {number} 办理前后对比"
 RESULT_PHOTO_CAPTION = "工单 {number} 整改后照片"

@@ -15,7 +15,7 @@ from bot.cases import render as R
 from bot.cases import texts as T
 from bot.context import AppContext
 from bot.db.models import Case, CaseEvent, Department, Person, Whistle
-from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, RESOLVED
+from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, PATROL, RESOLVED
 from bot.db.models.projects import Project
 from bot.delivery import outbox
 from bot.org import levels as org_levels
@@ -118,9 +118,14 @@ async def resolve(session: AsyncSession, ctx: AppContext, case_id: int, person: 
         await intake.add_photos(session, case, [photo], kind="result")
     case.status, case.resolved_at, case.resolution_note = RESOLVED, now, note
     await sla.stop_clocks(session, case)
-    await sla.start_rating_clock(session, case, community, now)
+    patrol = case.source == PATROL  # found on a round: no resident to rate it
+    if not patrol:
+        await sla.start_rating_clock(session, case, community, now)
     await core.event(session, ctx, case, "resolved", now, actor=person, text=note)
-    await notify.rating_request(session, ctx, case, now)
+    if patrol:
+        await _close(session, ctx, case, PATROL, now, tell=False)
+    else:
+        await notify.rating_request(session, ctx, case, now)
     await events.publish(session, ctx, events.CaseResolved(case.id, person.id, now))
     return case
 
@@ -277,7 +282,7 @@ async def rate(session: AsyncSession, ctx: AppContext, case_id: int, round_: int
     case = await core.load(session, case_id)
     if case is None or not 1 <= value <= len(R.RATINGS):
         raise Refused(TC.BUTTON_UNKNOWN)
-    if case.reporter_id != person.id:
+    if case.reporter_id != person.id or case.source == PATROL:
         raise Refused(T.NOT_REPORTER)
     if case.status != RESOLVED or case.reopened_count != round_:
         raise Refused(T.RATE_STALE)
@@ -323,7 +328,7 @@ async def reply_to_case(session: AsyncSession, ctx: AppContext, src: intake.Sour
     case (the rating prompt, the reason request, a digest): it is their word on the case,
     told to whoever handles it, never a new case. None: not such a reply."""
     assert src.reply_to is not None
-    case = await notify.case_of_message(session, src.chat_id, src.reply_to)
+    case = await notify.case_of_message(session, src.chat_id, src.reply_to, person)
     if case is None or case.reporter_id != person.id or case.status == CLOSED:
         return None
     text = src.text.strip()

@@ -21,11 +21,14 @@ from bot.council.actions import (
     next_stage,
     open_vote,
     propose,
+    result,
     support_button,
+    task_case,
 )
 from bot.council.buttons import Ballot, Book, CheckIn, Support
 from bot.council.service import (
     REMIND,
+    CaseWanted,
     CouncilDecided,
     CouncilError,
     get_topic,
@@ -33,20 +36,22 @@ from bot.council.service import (
     publish_result,
     record_outside_decision,
     report_summary,
+    task_case_opened,
     topic_for_project,
 )
 from scheduler import timers
 
 __all__ = [
-    "REMIND", "Ballot", "Book", "CheckIn", "CouncilDecided", "CouncilError", "Support", "attend",
+    "REMIND", "Ballot", "Book", "CaseWanted", "CheckIn", "CouncilDecided", "CouncilError",
+    "Support", "attend",
     "ballot_button", "cancel", "card", "checkin_button", "close", "from_case", "get_topic", "listing",
     "meeting", "next_stage", "on_remind", "open_vote", "propose", "publish_result",
-    "reception", "record_outside_decision", "report_summary", "support_button", "texts",
-    "topic_for_project", "wire",
+    "reception", "record_outside_decision", "report_summary", "result", "support_button", "task_case",
+    "task_case_opened", "texts", "topic_for_project", "wire",
 ]
 
 
 def wire() -> None:
     """Register the meeting and reception timers. Idempotent."""
     timers.register({REMIND: on_remind, reception.REMIND: reception.on_remind,
-                     reception.NEXT: reception.on_next})
+                     reception.NEXT: reception.on_next, reception.AFTER: reception.on_after})

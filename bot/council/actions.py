@@ -189,3 +189,20 @@ async def cancel(session: AsyncSession, person: Person, args: str | None, ctx: A
     number, reason = split_number(args, "/meeting_cancel 2 场地临时有变")
     return await svc.cancel_meeting(session, person, number, reason,
                                     admin_ids=ctx.settings.admin_ids, now=now)
+
+
+async def result(session: AsyncSession, person: Person, args: str | None, ctx: AppContext,
+                 now: datetime) -> str:
+    """/topic_result N 结果: 结果公开 of a decision carried out without a project."""
+    number, text = split_number(args, "/topic_result 3 雨棚已装好")
+    groups = await svc.topic_result(session, person, await svc.get_topic(session, number), text,
+                                    admin_ids=ctx.settings.admin_ids, now=now)
+    return T.TOPIC_RESULT_DONE.format(id=number, groups=groups)
+
+
+async def task_case(session: AsyncSession, person: Person, args: str | None, ctx: AppContext,
+                    now: datetime) -> svc.CaseWanted:
+    """/topic_case N 任务: what the handler must open as a case (see svc.CaseWanted)."""
+    number, text = split_number(args, "/topic_case 3 物业本月内安装雨棚")
+    return await svc.task_case(session, person, await svc.get_topic(session, number), text,
+                               admin_ids=ctx.settings.admin_ids, now=now)

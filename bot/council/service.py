@@ -16,7 +16,17 @@ from bot import texts as C
 from bot.context import AppContext
 from bot.council import texts as T
 from bot.council.buttons import Ballot, CheckIn, Support
-from bot.db.models import Case, CaseEvent, Community, Department, Person, Role, Timer
+from bot.db.models import (
+    Building,
+    Case,
+    CaseEvent,
+    Community,
+    Department,
+    Grid,
+    Person,
+    Role,
+    Timer,
+)
 from bot.db.models.council import (
     CALLED,
     CANCELLED,
@@ -285,12 +295,41 @@ async def publish_result(session: AsyncSession, *, project_id: int, result: str,
     topics = list(await session.scalars(select(Topic).where(
         Topic.project_id == project_id, Topic.stage == RESOLVE, Topic.result_at.is_(None))))
     for topic in topics:
-        topic.result, topic.result_at = result, now
-        _step(topic, "result", T.STEP_RESULT + "：" + result, actor=None, now=now)
-        await publish(session, topic.community_id,
-                      T.RESULT_POST.format(topic=topic.id, title=topic.title, result=result),
-                      now=now, key=f"topic:{topic.id}:result")
+        await _publish_result(session, topic, result, actor=None, now=now)
     return len(topics)
+
+
+async def _publish_result(session: AsyncSession, topic: Topic, result: str, *,
+                          actor: Person | None, now: datetime) -> int:
+    topic.result, topic.result_at = result, now
+    _step(topic, "result", T.STEP_RESULT + "：" + result, actor=actor, now=now)
+    return await publish(session, topic.community_id,
+                         T.RESULT_POST.format(topic=topic.id, title=topic.title, result=result),
+                         now=now, key=f"topic:{topic.id}:result")
+
+
+async def topic_result(session: AsyncSession, person: Person, topic: Topic, result: str, *,
+                       admin_ids: list[int], now: datetime) -> int:
+    """结果公开 by hand, for a decision carried out without a project (a rule agreed, a
+    matter settled by the 三方): published to the groups, supporters told; returns groups."""
+    await require_organizer(session, person, topic.community_id, admin_ids)
+    result = result.strip()
+    if not result:
+        raise CouncilError(T.TOPIC_RESULT_HOW, alert=False)
+    if topic.stage != RESOLVE:
+        raise CouncilError(T.TOPIC_RESULT_NOT_PASSED.format(id=topic.id,
+                                                            stage=T.STAGES[topic.stage]),
+                           alert=False)
+    if topic.project_id is not None:
+        raise CouncilError(T.TOPIC_RESULT_BY_PROJECT.format(id=topic.id,
+                                                            project=topic.project_id),
+                           alert=False)
+    if topic.result_at is not None:
+        raise CouncilError(T.TOPIC_RESULT_AGAIN.format(id=topic.id), alert=False)
+    groups = await _publish_result(session, topic, result[:1000], actor=person, now=now)
+    await _tell_supporters(session, topic, T.SUPPORTER_RESULT.format(
+        topic=topic.id, title=topic.title), now=now, key="result")
+    return groups
 
 
 async def list_topics(session: AsyncSession, community_id: int) -> list[tuple[Topic, int]]:
@@ -302,6 +341,69 @@ async def list_topics(session: AsyncSession, community_id: int) -> list[tuple[To
 async def meetings_of(session: AsyncSession, topic_id: int) -> list[Meeting]:
     return list(await session.scalars(select(Meeting).where(Meeting.topic_id == topic_id)
                                       .order_by(Meeting.id)))
+
+
+# --- tasks as cases ----------------------------------------------------------------------------
+
+@dataclass
+class CaseWanted:
+    """Something the council turns into a case (a decision's task, a matter raised at the
+    书记接待日). The council sits below bot.cases in the layers, so the handler opens it
+    with bot.cases.report and hands the case back (`task_case_opened`,
+    `reception.case_opened`). `ref`: the TopicStep or ReceptionBooking it belongs to."""
+
+    ref: int
+    reporter: Person
+    grid_id: int
+    text: str
+    source_message_id: int  # the private intake's key: one case per ref
+
+
+async def grid_for(session: AsyncSession, person: Person, community_id: int) -> int:
+    """Where it becomes a case: the person's building's grid, else the community's first
+    grid (the grid worker can transfer it)."""
+    if person.building_id is not None:
+        grid_id = await session.scalar(
+            select(Building.grid_id).join(Grid, Grid.id == Building.grid_id)
+            .where(Building.id == person.building_id, Grid.community_id == community_id))
+        if grid_id is not None:
+            return grid_id
+    grid_id = await session.scalar(select(Grid.id).where(Grid.community_id == community_id)
+                                   .order_by(Grid.id).limit(1))
+    if grid_id is None:
+        raise CouncilError(T.NO_GRID, alert=False)
+    return grid_id
+
+
+async def task_case(session: AsyncSession, person: Person, topic: Topic, text: str, *,
+                    admin_ids: list[int], now: datetime) -> CaseWanted:
+    """/topic_case N 任务: a task of a passed decision becomes a case with an owner (分解落实).
+    The step is written first; its id keys the case."""
+    await require_organizer(session, person, topic.community_id, admin_ids)
+    text = text.strip()
+    if not text:
+        raise CouncilError(T.TASK_HOW, alert=False)
+    if topic.stage != RESOLVE:
+        raise CouncilError(T.TASK_NOT_PASSED.format(id=topic.id, stage=T.STAGES[topic.stage]),
+                           alert=False)
+    step = TopicStep(at=now, actor_id=person.id, stage=topic.stage, kind="task",
+                     note=T.STEP_TASK.format(text=text[:200], number="…"))
+    topic.steps.append(step)
+    await session.flush()
+    return CaseWanted(step.id, person, await grid_for(session, person, topic.community_id),
+                      T.TASK_CASE_TEXT.format(text=text[:800], topic=topic.id, title=topic.title),
+                      -(1_500_000_000 + step.id))
+
+
+async def task_case_opened(session: AsyncSession, person: Person, wanted: CaseWanted,
+                           case: Case, now: datetime) -> str:
+    step = await session.get(TopicStep, wanted.ref)
+    assert step is not None
+    step.note = step.note.replace("…", case.number)
+    session.add(CaseEvent(case_id=case.id, at=now, actor_id=person.id, kind="topic",
+                          text=T.TASK_CASE_EVENT.format(topic=step.topic_id),
+                          data={"topic_id": step.topic_id}))
+    return T.TASK_DONE.format(id=step.topic_id, number=case.number)
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -660,6 +762,8 @@ async def close_meeting(session: AsyncSession, person: Person, meeting_id: int, 
         seats=len(meeting.seats), present=here, quorum=meeting.quorum, yes=meeting.yes,
         no=meeting.no, abstain=meeting.abstain, blank=here - voted,
         verdict=T.VERDICT[passed], rule=T.RULES[meeting.rule], minutes=meeting.minutes)
+    if topic.project_id is not None:  # the one 决议公开: the project does not post it again
+        post += T.DECISION_PROJECT[passed].format(project=topic.project_id)
     groups = await publish(session, topic.community_id, post, now=now,
                            key=f"meeting:{meeting.id}:decision")
     await _tell_supporters(session, topic, T.SUPPORTER_NOTE.format(
@@ -668,7 +772,7 @@ async def close_meeting(session: AsyncSession, person: Person, meeting_id: int, 
 
 
 async def _tell_supporters(session: AsyncSession, topic: Topic, text: str, *,
-                           now: datetime) -> None:
+                           now: datetime, key: str | None = None) -> None:
     ids = set(await session.scalars(select(TopicSupport.person_id).where(
         TopicSupport.topic_id == topic.id)))
     if topic.proposer_id:
@@ -678,7 +782,7 @@ async def _tell_supporters(session: AsyncSession, topic: Topic, text: str, *,
         if reachable(p):
             assert p is not None and p.tg_id is not None
             await outbox.enqueue(session, p.tg_id, now=now, text=text, ref=f"topic:{topic.id}",
-                                 dedupe_key=f"topic:{topic.id}:{topic.stage}:{p.id}")
+                                 dedupe_key=f"topic:{topic.id}:{key or topic.stage}:{p.id}")
 
 
 async def report_summary(session: AsyncSession, community_id: int | None, start: datetime,

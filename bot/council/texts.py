@@ -115,7 +115,8 @@ CLOSE_HOW = "用法：/meeting_close 会议编号 会议纪要（纪要会随决
 CLOSE_NOT_VOTING = "会议 #{id} {state}：请先 /meeting_vote {id} 开始表决。"
 CLOSED_PASSED = "✅ 会议 #{id} 表决通过，决议和纪要已公开到 {groups} 个群。"
 CLOSED_REJECTED = "会议 #{id} 表决未通过，结果和纪要已公开到 {groups} 个群。"
-TO_PROJECT_HINT = "\n决议事项转为社区项目落实：/topic_project {topic}"
+TO_PROJECT_HINT = ("\n决议事项转为社区项目落实：/topic_project {topic}；或分解为工单："
+                   "/topic_case {topic} 任务内容；落实后公开结果：/topic_result {topic} 落实结果")
 
 # --- publications (两公开) -----------------------------------------------------------------
 DECISION_POST = ("📢【决议公开】议题 #{topic}：{title}\n"
@@ -124,11 +125,26 @@ DECISION_POST = ("📢【决议公开】议题 #{topic}：{title}\n"
                  "表决：同意 {yes} 票，反对 {no} 票，弃权 {abstain} 票，未投 {blank} 人 —— {verdict}（{rule}）\n"
                  "会议纪要：{minutes}")
 VERDICT = {True: "通过", False: "未通过"}
+DECISION_PROJECT = {True: "\n决议事项由社区项目 #{project} 落实，进展：/project {project}",
+                    False: "\n社区项目 #{project} 暂不进入实施。"}
 NO_QUORUM_POST = ("📢 议题 #{topic}：{title}\n居民议事会议 {when} 到会 {present} 人，"
                   "未达法定人数 {quorum} 人，本次未作决议，社区将另行召集。")
 DECISION_TEXT = "会议 #{id} 表决{verdict}：同意 {yes}，反对 {no}，弃权 {abstain}（实到 {present}/{seats}）"
 SUPPORTER_NOTE = "您附议的议题 #{topic}「{title}」有了决议：{verdict}。详情见小区群的【决议公开】。"
 RESULT_POST = "📢【结果公开】议题 #{topic}：{title}\n{result}"
+TASK_HOW = "用法：/topic_case 议题编号 任务内容（决议事项分解为工单，由网格员负责办理）"
+TASK_NOT_PASSED = "议题 #{id} 目前是「{stage}」：只有通过的决议才能分解落实。"
+TASK_CASE_TEXT = "{text}（居民议事议题 #{topic}「{title}」决议事项）"
+TASK_CASE_EVENT = "居民议事议题 #{topic} 的决议事项"
+STEP_TASK = "决议事项转为工单 {number}：{text}"
+TASK_DONE = "✅ 议题 #{id} 的决议事项已转为工单 {number}，按工单流程办理。全部落实后公开结果：/topic_result {id} 落实结果"
+NO_GRID = "本社区还没有网格，不能转为工单。"
+TOPIC_RESULT_HOW = "用法：/topic_result 议题编号 落实结果（公开到群里，附议的居民会收到通知）"
+TOPIC_RESULT_NOT_PASSED = "议题 #{id} 目前是「{stage}」：只有通过的决议才公开落实结果。"
+TOPIC_RESULT_BY_PROJECT = "议题 #{id} 由项目 #{project} 落实，项目结束时会自动公开结果。"
+TOPIC_RESULT_AGAIN = "议题 #{id} 的结果已经公开过了。"
+TOPIC_RESULT_DONE = "✅ 议题 #{id} 的落实结果已公开到 {groups} 个群。"
+SUPPORTER_RESULT = "您附议的议题 #{topic}「{title}」已落实，结果见小区群的【结果公开】。"
 OUTSIDE_DECISION = "{how}（{who}确认）"
 
 # --- into a project -----------------------------------------------------------------------
@@ -144,7 +160,7 @@ RECEPTION_BAD = "「{field}」填写有误：{value}"
 RECEPTION_POST = ("🗣 书记接待日\n时间：{when}–{until}\n地点：{place}\n名额：{capacity} 人\n"
                   "有事想当面和书记谈？点「预约」，前一天会提醒您。")
 RECEPTION_DONE = ("✅ 已设置接待日 #{id}（{when}），已发到 {groups} 个群。{repeat}\n"
-                  "预约名单：/reception_list {id}　记录居民反映的事：/reception_topic {id} 内容")
+                  "预约名单和想谈的事：/reception_list {id}　接待后记录结果：/reception_result {id} 序号 结果")
 RECEPTION_REPEAT = "每月同一天自动续开下一期。"
 BOOK_BUTTON = "📅 预约"
 BOOKED = "已预约书记接待日（{when}，{place}），前一天会提醒您。"
@@ -152,9 +168,39 @@ BOOKED_START = "\n请先私聊我点「开始」(/start)，才能收到提醒。
 BOOK_AGAIN = "您已经预约过这一期接待日。"
 BOOK_FULL = "这一期接待日已约满，请预约下一期。"
 BOOK_PAST = "这一期接待日已经过去了。"
+RECEPTION_NUMBER_HOW = "请写接待日编号，例如：{example}"
 NO_SUCH_RECEPTION = "没有找到接待日 #{id}。"
 RECEPTION_REMINDER = "⏰ 提醒：您预约的书记接待日在明天 {when}，地点：{place}。"
 RECEPTION_LIST = "接待日 #{id}（{when}）预约 {count}/{capacity} 人：{names}"
+BOOKED_MATTER = "\n想谈什么事，可以私聊我提前说：/reception_matter 接待日编号 内容（我已私聊您）。"
+MATTER_ASK = ("📅 您预约了书记接待日（{when}，{place}）。想和书记谈什么事？提前说一下，书记可以先了解准备：\n"
+              "/reception_matter {id} 想谈的事\n例如：/reception_matter {id} 楼道灯坏了很久没人修")
+MATTER_HOW = "用法：/reception_matter {id} 想谈的事（例如：楼道灯坏了很久没人修）"
+MATTER_PRIVATE = "想谈的事请私聊我发送：/reception_matter 接待日编号 内容（只有社区工作人员能看到）。"
+MATTER_SAVED = "✅ 已记下您想谈的事。接待日：{when}，{place}，前一天会提醒您。"
+MATTER_CLOSED = "这件事已经有了处理结果，不能再修改。有新的事请预约下一期接待日。"
+NO_MATTER = "（未说明）"
+LIST_ITEM_LINE = "{n}. {name}：{matter}｜{outcome}"
+RESULT_HINT = ("记录结果：/reception_result {id} 序号 解答 说明 | 工单 [补充] | 议题 [补充] | 未到\n"
+               "例如：/reception_result {id} 1 工单 3号楼楼道灯")
+OUTCOMES = {"answered": "已解答", "case": "已转工单", "topic": "已转议题", "absent": "未到"}
+OUTCOME_PENDING = "待记录结果"
+OUTCOME_CASE = "已转工单 {number}"
+OUTCOME_TOPIC = "已转议题 #{topic}"
+RESULT_HOW = ("用法：/reception_result {id} 序号 结果 [说明]\n结果：解答（写明怎么答复的）、工单（转为工单办理）、"
+              "议题（转为居民议事议题）、未到。序号见 /reception_list {id}")
+RESULT_NO_ITEM = "接待日 #{id} 只有 {count} 个预约，没有第 {n} 个。"
+RESULT_AGAIN = "第 {n} 件事已记录：{outcome}。"
+RESULT_EARLY = "接待日 #{id} 还没开始，接待后再记录结果。"
+RESULT_NEED_NOTE = "「解答」请写明怎么答复的，例如：/reception_result 1 2 解答 已联系物业本周修好"
+RESULT_NEED_TEXT = "这位居民没有说明想谈的事，请补充内容：/reception_result {id} {n} 工单 问题内容"
+RESULT_DONE = "✅ 第 {n} 件（{name}）已记录：{outcome}。"
+RESULT_TOPIC = "✅ 第 {n} 件已转为议题 #{topic}（来源：书记接待日），已发到群里征集附议。"
+RESULT_CASE = "✅ 已转为工单 {number}，按工单流程办理，居民会收到进展。"
+TOLD_ANSWERED = "🗣 您在书记接待日反映的「{matter}」：{note}"
+TOLD_TOPIC = "🗣 您在书记接待日反映的「{matter}」已列为居民议事议题 #{topic}，邻居可以附议，进展会告诉您。"
+AFTER_NOTE = ("🗣 接待日 #{id} 结束了，还有 {count} 件事没有记录结果。\n查看：/reception_list {id}，"
+              "记录：/reception_result {id} 序号 解答|工单|议题|未到")
 RECEPTION_TOPIC_HOW = "用法：/reception_topic 接待日编号 居民反映的事（记为议事议题，发到群里征集附议）"
 RECEPTION_TOPIC_DONE = "✅ 已记为议题 #{topic}（来源：书记接待日），已发到群里征集附议。"
 

@@ -107,17 +107,23 @@ async def enqueue(
     dedupe_key: str | None = None,
     on_sent: str | None = None,
     ref: str | None = None,
+    mergeable: bool = False,
+    fresh: bool = False,
     **payload: Any,
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent after the transaction commits.
 
     `payload` holds the Bot API parameters except chat_id (text, reply_markup as
     a plain dict, reply_parameters, photo, media, question, options...).
-    A `dedupe_key` makes the same logical message impossible to queue twice.
+    A `dedupe_key` makes the same logical message impossible to queue twice; `fresh`
+    says the key cannot exist yet (it names a row created in this transaction), which
+    saves the look-up. `mergeable`: a plain text reply that may share one message with
+    the mergeable replies queued right after it to the same chat (bot.delivery.coalesce;
+    `ref` names its subject, whose keyboard section it is).
     """
     if on_sent is not None and on_sent not in ON_SENT:
         raise KeyError(f"unknown outbox hook {on_sent!r}")
-    if dedupe_key is not None:  # (only the id: the row is loaded in the rare case it exists)
+    if dedupe_key is not None and not fresh:  # (only the id: the row is loaded in the rare case it exists)
         existing = await session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
         )
@@ -134,6 +140,7 @@ async def enqueue(
         dedupe_key=dedupe_key,
         on_sent=on_sent,
         ref=ref,
+        mergeable=mergeable,
     )
     session.add(row)
     session.info[_QUEUED] = True

@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 # later (claim, build, the request): the global window is held this much longer, so
 # that no second as Telegram counts it ever holds more than global_per_second.
 GLOBAL_SLACK = 0.25
+# A group's 20 a minute, spread out: after a burst of GROUP_BURST messages the rest of
+# the minute's budget goes out evenly (one every (60 + GROUP_SLACK) / (20 - burst) s,
+# about 4 s), instead of 20 at once and then a silent 40 s. With replies to one group
+# merged into one message (bot.delivery.coalesce) this bounds how long a resident waits
+# for an answer during a rush. `Pacer(group_burst=None)`: the plain sliding window.
+GROUP_BURST = 5
+GROUP_SLACK = 1.0
 
 
 class Limits(Protocol):
@@ -31,6 +38,14 @@ class Limits(Protocol):
                    limit: int | None = None) -> tuple[list[int], float]: ...
     async def hold(self, seconds: float, chat_id: int | None = None) -> None: ...
     async def close(self) -> None: ...
+    def spacing(self, chat_id: int) -> float: ...
+
+
+def _spacing(pacer: Pacer | RedisPacer, chat_id: int) -> float:
+    """Seconds between messages to this chat when many are waiting (burst spent)."""
+    if chat_id < 0:
+        return max(pacer.per_chat_interval, pacer.group_gap or 60.0 / pacer.group_per_minute)
+    return pacer.per_chat_interval
 
 
 class Pacer:
@@ -40,10 +55,13 @@ class Pacer:
         group_per_minute: int = 20,
         global_per_second: int = 30,
         monotonic: Callable[[], float] = time.monotonic,
+        group_burst: int | None = None,
     ) -> None:
         self.per_chat_interval = per_chat_interval
         self.group_per_minute = group_per_minute
         self.global_per_second = global_per_second
+        self.group_gap = group_gap(group_per_minute, group_burst)
+        self.group_burst = group_burst or 0
         self._now = monotonic
         self._last: dict[int, float] = {}
         self._group: dict[int, deque[float]] = defaultdict(deque)
@@ -61,8 +79,14 @@ class Pacer:
         if len(self._global) >= self.global_per_second:
             waits.append(self._global[0] + 1.0 + GLOBAL_SLACK - now)
         window = self._group.get(chat_id)
-        if chat_id < 0 and window is not None and len(window) >= self.group_per_minute:
-            waits.append(window[0] + 60.0 - now)
+        if chat_id < 0 and window:
+            inside = [t for t in window if t > now - 60.0]
+            if len(inside) >= self.group_per_minute:
+                waits.append(inside[-self.group_per_minute] + 60.0 - now)
+            if self.group_gap:  # the i-th latest must be (i + 1 - burst) gaps old
+                for i, t in enumerate(reversed(window), start=1):
+                    if i + 1 > self.group_burst:
+                        waits.append(t + (i + 1 - self.group_burst) * self.group_gap - now)
         return max(waits)
 
     def record(self, chat_id: int) -> None:
@@ -98,21 +122,32 @@ class Pacer:
     async def hold(self, seconds: float, chat_id: int | None = None) -> None:
         self.block(seconds, chat_id)
 
+    def spacing(self, chat_id: int) -> float:
+        return _spacing(self, chat_id)
+
     async def close(self) -> None:
         return None
 
     def _trim(self, now: float) -> None:
         while self._global and self._global[0] <= now - 1.0 - GLOBAL_SLACK:
             self._global.popleft()
+        span = 60.0 + (GROUP_SLACK if self.group_gap else 0.0)
         for window in self._group.values():
-            while window and window[0] <= now - 60.0:
+            while window and window[0] <= now - span:
                 window.popleft()
 
 
+def group_gap(per_minute: int, burst: int | None) -> float:
+    """Seconds between a group's messages once its burst is spent (0: no spreading)."""
+    if burst is None or burst >= per_minute:
+        return 0.0
+    return (60.0 + GROUP_SLACK) / (per_minute - burst)
+
+
 # KEYS: none (one Redis, not a cluster). ARGV: prefix, per-chat interval (ms), group
-# per minute, global per second, most to grant, the global window (ms), then the chat
-# ids. Times in milliseconds from TIME (Lua turns numbers into strings with 14 digits:
-# microseconds would lose precision).
+# per minute, global per second, most to grant, the global window (ms), the group burst,
+# the group gap (ms, 0: none), then the chat ids. Times in milliseconds from TIME (Lua
+# turns numbers into strings with 14 digits: microseconds would lose precision).
 _TAKE = """
 local p = ARGV[1]
 local interval = tonumber(ARGV[2])
@@ -120,6 +155,9 @@ local per_group = tonumber(ARGV[3])
 local per_second = tonumber(ARGV[4])
 local most = tonumber(ARGV[5])
 local span = tonumber(ARGV[6])  -- the global window, ms (1 s + GLOBAL_SLACK)
+local burst = tonumber(ARGV[7])
+local gap = tonumber(ARGV[8])
+local keep = math.max(60000, (per_group - burst) * gap)  -- how long a group's sends matter
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local gkey = p .. 'global'
@@ -133,7 +171,7 @@ end
 local all_blocked = until_of(p .. 'hold:all')
 local granted = {}
 local wait = 1000
-for i = 7, #ARGV do
+for i = 9, #ARGV do
   if #granted >= most then break end
   local chat = ARGV[i]
   local free = math.max(now, all_blocked, until_of(p .. 'hold:' .. chat))
@@ -146,10 +184,18 @@ for i = 7, #ARGV do
   local group = nil
   if tonumber(chat) < 0 then
     group = p .. 'group:' .. chat
-    redis.call('ZREMRANGEBYSCORE', group, '-inf', now - 60000)
-    if redis.call('ZCARD', group) >= per_group then
-      local first = redis.call('ZRANGE', group, 0, 0, 'WITHSCORES')
-      free = math.max(free, tonumber(first[2]) + 60000)
+    redis.call('ZREMRANGEBYSCORE', group, '-inf', now - keep)
+    local inside = redis.call('ZCOUNT', group, now - 60000 + 1, '+inf')
+    if inside >= per_group then
+      local nth = redis.call('ZREVRANGE', group, per_group - 1, per_group - 1, 'WITHSCORES')
+      free = math.max(free, tonumber(nth[2]) + 60000)
+    end
+    if gap > 0 then  -- the i-th latest must be (i + 1 - burst) gaps old
+      local recent = redis.call('ZREVRANGE', group, 0, -1, 'WITHSCORES')
+      for j = 2, #recent, 2 do
+        local n = j / 2 + 1 - burst
+        if n > 0 then free = math.max(free, tonumber(recent[j]) + n * gap) end
+      end
     end
   end
   if free > now then
@@ -161,7 +207,7 @@ for i = 7, #ARGV do
     redis.call('PEXPIRE', gkey, span + 1000)
     if group then
       redis.call('ZADD', group, now, member)
-      redis.call('PEXPIRE', group, 61000)
+      redis.call('PEXPIRE', group, keep + 1000)
     end
     used = used + 1
     granted[#granted + 1] = chat
@@ -190,7 +236,7 @@ class RedisPacer:
 
     def __init__(self, url: str | Any, per_chat_interval: float = 1.0,
                  group_per_minute: int = 20, global_per_second: int = 30,
-                 prefix: str = "linli:pace:") -> None:
+                 prefix: str = "linli:pace:", group_burst: int | None = None) -> None:
         from redis.asyncio import Redis
 
         self.redis = Redis.from_url(url) if isinstance(url, str) else url
@@ -198,7 +244,10 @@ class RedisPacer:
         self.per_chat_interval = per_chat_interval
         self.group_per_minute = group_per_minute
         self.global_per_second = global_per_second
-        self.local = Pacer(per_chat_interval, group_per_minute, global_per_second)
+        self.group_burst = group_burst or 0
+        self.group_gap = group_gap(group_per_minute, group_burst)
+        self.local = Pacer(per_chat_interval, group_per_minute, global_per_second,
+                           group_burst=group_burst)
         self._take = self.redis.register_script(_TAKE)
         self._hold = self.redis.register_script(_HOLD)
         self._failing = False
@@ -211,7 +260,8 @@ class RedisPacer:
             granted, wait = await self._take(args=[
                 self.prefix, round(self.per_chat_interval * 1000), self.group_per_minute,
                 self.global_per_second, len(chat_ids) if limit is None else limit,
-                round((1.0 + GLOBAL_SLACK) * 1000), *chat_ids])
+                round((1.0 + GLOBAL_SLACK) * 1000), self.group_burst,
+                round(self.group_gap * 1000), *chat_ids])
         except Exception as exc:
             self._failed(exc)
             return await self.local.take(chat_ids, limit)
@@ -229,6 +279,9 @@ class RedisPacer:
     async def close(self) -> None:
         await self.redis.aclose()
 
+    def spacing(self, chat_id: int) -> float:
+        return _spacing(self, chat_id)
+
     def _failed(self, exc: Exception) -> None:
         if not self._failing:
             log.warning("Redis unreachable for the shared flood limits (%s): pacing this "
@@ -242,8 +295,9 @@ class RedisPacer:
 
 
 def build_pacer(settings: Any) -> Pacer | RedisPacer:
-    """Shared through Redis when LINLI_REDIS_URL is set, else in this process."""
+    """Shared through Redis when LINLI_REDIS_URL is set, else in this process; a
+    group's budget is spread out after a burst of GROUP_BURST (see there)."""
     limits = (settings.per_chat_interval, settings.group_per_minute, settings.global_per_second)
     if settings.redis_url:
-        return RedisPacer(settings.redis_url, *limits)
-    return Pacer(*limits)
+        return RedisPacer(settings.redis_url, *limits, group_burst=GROUP_BURST)
+    return Pacer(*limits, group_burst=GROUP_BURST)

@@ -25,13 +25,14 @@ from bot.context import AppContext
 from bot.db.base import Base
 from bot.db.models import OutboxMessage, Person
 from bot.db.session import is_sqlite, reading, transaction
-from bot.delivery import lease
+from bot.delivery import coalesce, lease
 from bot.delivery.outbox import ON_SENT, has_deferred, resolve_payload
 from bot.delivery.pacer import Limits, build_pacer
 from bot.delivery.resilience import AUTH, BLOCKED, FLOOD, MIGRATE, REFUSED, brief, classify
 from bot.ui import Upload
 
 log = logging.getLogger(__name__)
+Parts = dict[int, dict[str, Any]]  # merged-message parts' new content by row id
 MAX_ATTEMPTS = 20
 RETRY_BASE = 1.0  # seconds before the first retry after a server/network error
 MAX_RETRY_DELAY = 600.0
@@ -84,8 +85,9 @@ class Sender:
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its one send
         self._pass_failing = False
         self._sqlite = is_sqlite(str(ctx.pool.kw["bind"].url))
-        # sends finished, waiting to be recorded: (row, Telegram's result, its waiter)
-        self._marks: list[tuple[OutboxMessage, Any, asyncio.Future[None]]] = []
+        # sends finished, waiting to be recorded: (row, Telegram's result, its waiter,
+        # the new content of merged-message parts it edited)
+        self._marks: list[tuple[OutboxMessage, Any, asyncio.Future[None], Parts]] = []
         self._marking: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
@@ -172,49 +174,69 @@ class Sender:
         return result.rowcount or 0
 
     async def start_due(self, batch: int = 500) -> float:
-        """Claim the head of every free chat that is due and start sending each;
-        returns seconds until the pacer allows more (1.0: nothing is waiting)."""
+        """Claim the head of every free chat that is due (with the mergeable rows right
+        behind a mergeable head: one message, bot.delivery.coalesce) and start sending
+        each; returns seconds until the pacer allows more (1.0: nothing is waiting)."""
         now, wall = self.ctx.clock.now(), lease.wall()
         async with reading(self.ctx.pool) as session:
             rows = list(await session.execute(
                 select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.not_before,
-                       OutboxMessage.claimed_until)
+                       OutboxMessage.claimed_until, OutboxMessage.mergeable)
                 .where(OutboxMessage.status == "pending")
                 .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
                 .limit(batch)
             ))
         seen: set[int] = set(self._in_flight)  # chats with a message in flight here
-        candidates: dict[int, int] = {}  # chat id -> its head row, in order
+        candidates: dict[int, list[int]] = {}  # chat id -> its head row (and followers)
+        growing: set[int] = set()  # chats whose head may take the next rows along
         room = self.max_in_flight - len(self._in_flight)
-        for row_id, chat_id, not_before, claimed_until in rows:
+        for row_id, chat_id, not_before, claimed_until, mergeable in rows:
             if self._stopping.is_set():
                 break
+            free = claimed_until is None or claimed_until <= wall
+            if chat_id in growing:  # only the rows right behind the head, all mergeable
+                chain = candidates[chat_id]
+                if mergeable and free and not_before <= now and len(chain) < coalesce.MAX_PARTS:
+                    chain.append(row_id)
+                else:
+                    growing.discard(chat_id)
+                continue
             if chat_id in seen:  # one message per chat at a time, in order
                 continue
             seen.add(chat_id)
-            if claimed_until is not None and claimed_until > wall:
+            if not free:
                 continue  # another replica is sending this chat's head
             if not_before > now:  # retrying later or quiet hours: keep chat order
                 continue
-            candidates[chat_id] = row_id
+            candidates[chat_id] = [row_id]
+            if mergeable:
+                growing.add(chat_id)
         # Reserve their places under the limits now (shared by replicas with Redis).
         granted, next_wait = await self.pacer.take(list(candidates), limit=room)
-        heads = [candidates[chat_id] for chat_id in granted]
-        if len(heads) >= room:
+        for chat_id in granted:  # merge only when sending them apart would keep them waiting
+            chain = candidates[chat_id]
+            if (len(chain) - 1) * self.pacer.spacing(chat_id) <= coalesce.MERGE_AFTER:
+                del chain[1:]
+        if len(granted) >= room:
             next_wait = min(next_wait, 0.05)
-        for row in await self._claim(heads, wall):
-            task = asyncio.create_task(self._send(row), name=f"send:{row.chat_id}")
-            self._in_flight[row.chat_id] = task
-            task.add_done_callback(lambda _t, chat=row.chat_id: self._done(chat))
+        for rows_ in await self._claim({chat: candidates[chat] for chat in granted}, wall):
+            chat_id = rows_[0].chat_id
+            task = asyncio.create_task(self._send(rows_), name=f"send:{chat_id}")
+            self._in_flight[chat_id] = task
+            task.add_done_callback(lambda _t, chat=chat_id: self._done(chat))
         return next_wait
 
     def _done(self, chat_id: int) -> None:
         self._in_flight.pop(chat_id, None)
         self.ctx.outbox_event.set()  # the chat is free: its next message may go
 
-    async def _claim(self, ids: list[int], wall: datetime) -> list[OutboxMessage]:
-        """Claim rows for this process: locked rows (another replica claiming them right
-        now) are skipped, a row claimed meanwhile is not taken (compare and set)."""
+    async def _claim(self, chains: dict[int, list[int]],
+                     wall: datetime) -> list[list[OutboxMessage]]:
+        """Claim each chat's rows for this process: locked rows (another replica claiming
+        them right now) are skipped, a row claimed meanwhile is not taken (compare and
+        set). A chat gets the rows of one message: its head, and the rows behind it that
+        fit in one message with it (claimed as an unbroken run; the others are freed)."""
+        ids = [row_id for chain in chains.values() for row_id in chain]
         if not ids:
             return []
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= wall)
@@ -235,86 +257,171 @@ class Sender:
                 .returning(OutboxMessage)
                 .execution_options(populate_existing=True, synchronize_session=False)
             ))
+            by_id = {row.id: row for row in rows}
+            messages: list[list[OutboxMessage]] = []
+            for chain in chains.values():
+                run: list[OutboxMessage] = []
+                for row_id in chain:  # an unbroken run from the head: chat order holds
+                    if row_id not in by_id:
+                        break
+                    run.append(by_id[row_id])
+                run = run[:coalesce.take([(r.method, r.ref, r.payload) for r in run])]
+                if run:
+                    messages.append(run)
+            kept = {row.id for run in messages for row in run}
+            if len(kept) < len(rows):  # claimed but not in this message: free again
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([r.id for r in rows if r.id not in kept]))
+                    .values(claimed_by=None, claimed_until=None)
+                    .execution_options(synchronize_session=False))
             session.expunge_all()
-        return sorted(rows, key=lambda row: (-row.priority, row.id))
+        return sorted(messages, key=lambda run: (-run[0].priority, run[0].id))
 
-    async def _send(self, row: OutboxMessage) -> None:
-        """Deliver one claimed row; whatever happens is recorded, nothing escapes."""
+    async def _send(self, rows: list[OutboxMessage]) -> None:
+        """Deliver one message (one claimed row, or several merged); whatever happens
+        is recorded, nothing escapes."""
         try:
-            await self._deliver(row)
+            if len(rows) == 1:
+                await self._deliver(rows[0])
+            else:
+                await self._deliver_merged(rows)
         except Exception as exc:  # the database failed while recording: the claim lapses
             log.warning("outbox %s: could not record the result (%s); claim will lapse",
-                        row.id, brief(exc))
+                        ",".join(str(row.id) for row in rows), brief(exc))
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
+    async def _deliver(self, row: OutboxMessage) -> None:
+        parts: Parts = {}
         try:
-            if has_deferred(row.payload):  # read-only: a chart drawn here holds no lock
+            rewrite = await self._rewrite_edit(row)
+            if rewrite is not None:  # an edit of one part of a merged message
+                name, params, parts = rewrite
+                if name == coalesce.SKIP:
+                    await self._sent([row], None)
+                    return
+                method = METHODS[name](chat_id=row.chat_id, **params)
+            elif has_deferred(row.payload):  # read-only: a chart drawn here holds no lock
                 async with reading(self.ctx.pool) as session:
                     method = await build_method(session, row)
             else:
                 method = METHODS[row.method](chat_id=row.chat_id, **row.payload)
         except Exception as exc:  # a payload that cannot be built will never send
             await self._dead(row, f"bad payload: {exc!r}", blocked=False)
-            return True
+            return
         try:
             result = await asyncio.wait_for(self.bot(method), timeout=SEND_TIMEOUT)
         except Exception as exc:  # every answer is classified; none escapes
-            return await self._failed(row, exc)
-        await self._sent(row, _plain(result))
-        return True
+            await self._failed([row], exc)
+            return
+        await self._sent([row], _plain(result), parts)
 
-    async def _failed(self, row: OutboxMessage, exc: Exception) -> bool:
+    async def _deliver_merged(self, rows: list[OutboxMessage]) -> None:
+        """Several replies to one group as one message; each row is marked sent with it."""
+        try:
+            payload = coalesce.merged_payload([(row.ref, row.payload) for row in rows])
+            method = METHODS["sendMessage"](chat_id=rows[0].chat_id, **payload)
+        except Exception as exc:
+            await self._split(rows, f"could not merge: {exc!r}")
+            return
+        try:
+            result = await asyncio.wait_for(self.bot(method), timeout=SEND_TIMEOUT)
+        except Exception as exc:
+            await self._failed(rows, exc)
+            return
+        await self._sent(rows, _plain(result))
+
+    async def _rewrite_edit(self, row: OutboxMessage) -> tuple[str, dict[str, Any], Parts] | None:
+        """An edit of a message that carries several rows' replies changes only its
+        own part (bot.delivery.coalesce.rewrite_edit); None: not such an edit."""
+        message_id = row.payload.get("message_id")
+        if row.method not in coalesce.EDITS or row.chat_id >= 0 or not isinstance(message_id, int):
+            return None
+        async with reading(self.ctx.pool) as session:
+            parts = [tuple(part) for part in await session.execute(
+                select(OutboxMessage.id, OutboxMessage.ref, OutboxMessage.payload)
+                .where(OutboxMessage.chat_id == row.chat_id,
+                       OutboxMessage.message_id == message_id,
+                       OutboxMessage.mergeable.is_(True), OutboxMessage.status == "sent")
+                .order_by(OutboxMessage.id))]
+        if len(parts) < 2:
+            return None
+        return coalesce.rewrite_edit(row.method, row.payload, row.ref, parts)  # type: ignore[arg-type]
+
+    async def _failed(self, rows: list[OutboxMessage], exc: Exception) -> None:
+        row = rows[0]
         kind = classify(exc)
         if kind == FLOOD:
             assert isinstance(exc, TelegramRetryAfter)
             await self.pacer.hold(exc.retry_after, row.chat_id)
-            await self._retry(row, f"429 retry after {exc.retry_after}s", exc.retry_after, False)
-            return False
-        if kind == MIGRATE:
+            await self._retry(rows, f"429 retry after {exc.retry_after}s", exc.retry_after, False)
+        elif kind == MIGRATE:
             assert isinstance(exc, TelegramMigrateToChat)
             await migrate_chat(self.ctx, row.chat_id, exc.migrate_to_chat_id)
             self.ctx.outbox_event.set()  # resent to the new id on the next pass
-            return False
-        if kind in (REFUSED, BLOCKED):
+        elif kind in (REFUSED, BLOCKED) and len(rows) > 1:
+            await self._split(rows, str(exc))  # each on its own: refused or sent alone
+        elif kind in (REFUSED, BLOCKED):
             await self._dead(row, str(exc), blocked=kind == BLOCKED)
-            return True
-        if kind == AUTH:  # the token was revoked: keep the message, retry slowly
-            await self._retry(row, brief(exc), MAX_RETRY_DELAY, False)
-            return False
-        delay = min(self.retry_base * 2 ** row.attempts, MAX_RETRY_DELAY)
-        await self._retry(row, brief(exc), delay, True)
-        return False
+        elif kind == AUTH:  # the token was revoked: keep the message, retry slowly
+            await self._retry(rows, brief(exc), MAX_RETRY_DELAY, False)
+        else:
+            delay = min(self.retry_base * 2 ** row.attempts, MAX_RETRY_DELAY)
+            await self._retry(rows, brief(exc), delay, True)
 
-    async def _sent(self, row: OutboxMessage, result: Any) -> None:
-        """Returns once the row is recorded as sent: the sends that finish while one
+    async def _split(self, rows: list[OutboxMessage], error: str) -> None:
+        """Telegram refused a merged message: its rows go again one by one, so that
+        only a row that is itself refused ends dead."""
+        log.warning("outbox %s: merged message refused (%s); sending them one by one",
+                    ",".join(str(row.id) for row in rows), error)
+        async with transaction(self.ctx.pool) as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows]))
+                .values(mergeable=False, claimed_by=None, claimed_until=None,
+                        last_error=error[:500])
+                .execution_options(synchronize_session=False))
+        self.ctx.outbox_event.set()
+
+    async def _sent(self, rows: list[OutboxMessage], result: Any, parts: Parts | None = None) -> None:
+        """Returns once the rows are recorded as sent: the sends that finish while one
         batch is being recorded are recorded together, in the next transaction."""
-        done = asyncio.get_running_loop().create_future()
-        self._marks.append((row, result, done))
+        loop = asyncio.get_running_loop()
+        waiters = []
+        for i, row in enumerate(rows):
+            done = loop.create_future()
+            self._marks.append((row, result, done, (parts or {}) if i == 0 else {}))
+            waiters.append(done)
         if self._marking is None or self._marking.done():
             self._marking = asyncio.create_task(self._record_marks(), name="outbox-marks")
-        await done
+        await asyncio.gather(*waiters)
 
     async def _record_marks(self) -> None:
         while self._marks:
             batch, self._marks = self._marks, []
             try:
-                await self._record_sent([(row, result) for row, result, _ in batch])
+                await self._record_sent([(row, result) for row, result, *_ in batch],
+                                        {pid: new for *_, parts in batch
+                                         for pid, new in parts.items()})
             except Exception as exc:
-                for *_, done in batch:
+                for _, _, done, _ in batch:
                     if not done.done():
                         done.set_exception(exc)
             else:
-                for *_, done in batch:
+                for _, _, done, _ in batch:
                     if not done.done():
                         done.set_result(None)
 
-    async def _record_sent(self, batch: list[tuple[OutboxMessage, Any]]) -> None:
+    async def _record_sent(self, batch: list[tuple[OutboxMessage, Any]],
+                           parts: Parts | None = None) -> None:
         now = self.ctx.clock.now()
         async with transaction(self.ctx.pool) as session:
             await session.execute(update(OutboxMessage), [
                 {"id": row.id, "status": "sent", "sent_at": now, "result": result,
-                 "attempts": row.attempts + 1, "claimed_until": None}
+                 "attempts": row.attempts + 1, "claimed_until": None,
+                 "message_id": result.get("message_id") if isinstance(result, dict) else None}
                 for row, result in batch])
+            if parts:  # the new content of the merged-message parts an edit changed
+                await session.execute(update(OutboxMessage), [
+                    {"id": pid, "payload": payload} for pid, payload in parts.items()])
             for row, result in batch:
                 if not row.on_sent:
                     continue
@@ -326,17 +433,20 @@ class Sender:
                 except Exception:
                     log.exception("outbox %s: after-send hook %s failed", row.id, row.on_sent)
 
-    async def _retry(self, row: OutboxMessage, error: str, delay: float, counts: bool) -> None:
+    async def _retry(self, rows: list[OutboxMessage], error: str, delay: float,
+                     counts: bool) -> None:
         async with transaction(self.ctx.pool) as session:
-            fresh = await session.get(OutboxMessage, row.id)
-            assert fresh is not None
-            fresh.attempts += 1
-            fresh.last_error = error[:500]
-            fresh.not_before = self.ctx.clock.now() + timedelta(seconds=delay)
-            fresh.claimed_until = None
-            if counts and fresh.attempts >= MAX_ATTEMPTS:
-                fresh.status = "dead"
-                log.error("outbox %s gave up after %s attempts: %s", row.id, fresh.attempts, error)
+            for row in rows:
+                fresh = await session.get(OutboxMessage, row.id)
+                assert fresh is not None
+                fresh.attempts += 1
+                fresh.last_error = error[:500]
+                fresh.not_before = self.ctx.clock.now() + timedelta(seconds=delay)
+                fresh.claimed_until = None
+                if counts and fresh.attempts >= MAX_ATTEMPTS:
+                    fresh.status = "dead"
+                    log.error("outbox %s gave up after %s attempts: %s", row.id, fresh.attempts,
+                              error)
 
     async def _dead(self, row: OutboxMessage, error: str, blocked: bool) -> None:
         """Telegram refused for good (blocked, chat not found...): keep it, stop retrying."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.models import Case, Community, Grid, Person, Timer
+from bot.db.models.cases import PATROL
 from bot.db.models.levels import Level
 from bot.delivery import outbox
 from bot.delivery.outbox import after_quiet_hours, parse_quiet_hours
@@ -32,7 +33,6 @@ from bot.reports.service import next_monthly
 from scheduler import timers
 
 RANK = "rank.monthly"
-PATROL = "patrol"  # Case.source of a case found on a grid worker's round (主动发现)
 WEIGHTS = (("response_rate", 30), ("resolve_rate", 40), ("satisfaction_rate", 30))
 FOUND_BONUS, OVERDUE_PENALTY = 10, 2
 MAX_TEXT = 3900

@@ -169,8 +169,10 @@ def help_text(roles: str, kinds: set[str]) -> str:
     lines = list(T.HELP_RESIDENT)
     if kinds & {"grid_worker", "department"}:
         lines += T.HELP_WORKER
-    if kinds & {"organizer", "admin", "street", "district"}:
+    if kinds & {"organizer", "admin"}:
         lines += T.HELP_ORGANIZER
+    elif kinds & {"street", "district"}:
+        lines += T.HELP_STREET
     return T.HELP_HEADER.format(roles=roles) + "\n" + "\n".join(f"• {line}" for line in lines)
 
 

@@ -159,10 +159,12 @@ async def is_admin(session: AsyncSession, person: Person, admin_ids: list[int]) 
 
 
 async def organizer_communities(
-    session: AsyncSession, person: Person, admin_ids: list[int]
+    session: AsyncSession, person: Person, admin_ids: list[int], *, overseen: bool = False
 ) -> list[Community]:
-    """Communities this person may organise (admins: all; a street or district officer:
-    every community under their level, bot.org.levels)."""
+    """Communities this person may organise (admins: all). With `overseen`, also every
+    community under their street or district (bot.org.levels): what an officer sees and
+    compares (cases, figures, the ledger). A community's own organizer actions (its
+    groups, workers, polls, projects, register, settings) stay with its organizers."""
     if await is_admin(session, person, admin_ids):
         return list(await session.scalars(select(Community).order_by(Community.id)))
     own = list(
@@ -173,14 +175,17 @@ async def organizer_communities(
             .order_by(Community.id)
         )
     )
+    if not overseen:
+        return own
     above = await levels.overseen_communities(session, person.id)
     return sorted({c.id: c for c in own + above}.values(), key=lambda c: c.id)
 
 
 async def can_organize(
-    session: AsyncSession, person: Person, community_id: int, admin_ids: list[int]
+    session: AsyncSession, person: Person, community_id: int, admin_ids: list[int], *,
+    overseen: bool = False
 ) -> bool:
-    communities = await organizer_communities(session, person, admin_ids)
+    communities = await organizer_communities(session, person, admin_ids, overseen=overseen)
     return any(c.id == community_id for c in communities)
 
 

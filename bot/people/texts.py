@@ -88,3 +88,12 @@ BUILDING_LIST = "🏢 {building}：{households} 户，{residents} 人"
 BUILDING_EMPTY = "🏢 {building}：还没有登记的居民。"
 BUILDING_LINE = "  {place}：{names}"
 BUILDING_MORE = "  ……（太多了，请用 /household 房号 查看某一户）"
+
+# --- the resident's own data (/mydata, /forget: bot.people.personal) -------------------------
+MYDATA_PURPOSE = ("一楼一档：社区居民登记（住户、房号、电话、楼栋长等身份），用于核实居民身份、"
+                  "每户一票的投票和网格员走访；搬迁记录随住户档案保存")
+MYDATA_STATUS = {"active": "在册", "left": "已注销"}
+MYDATA_MOVE = {"joined": "登记入住", "moved": "搬迁", "left": "注销"}
+MYDATA_JOIN = {"pending": "待审核", "approved": "已同意", "rejected": "未同意"}
+FORGOTTEN_NAME = "（已删除信息的居民）"
+FORGOTTEN_NOTE = "本人申请删除个人信息"

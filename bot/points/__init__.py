@@ -2,8 +2,9 @@
 sign-up and check-in, the append-only points ledger by community rules, the monthly
 leaderboard (opt-out), and the 爱心超市 where an organizer records exchanges.
 
-Other features pay points through `grant` (wishes for a completed wish; cases may for a
-valid 随手拍, projects for a fulfilled pledge); reports may register `report_summary`."""
+Other features pay points through `grant` (wishes for a completed wish, projects for a
+fulfilled pledge); a valid 随手拍 is paid when its case is resolved (bot.events.CaseResolved,
+bot.points.snaps); reports may register `report_summary`."""
 from __future__ import annotations
 
 from bot.points import texts
@@ -67,4 +68,10 @@ __all__ = [
 
 
 def wire() -> None:
-    """Nothing to register yet (no timers). Idempotent."""
+    """The org file's `points:` section; 随手拍 points when a case is resolved. Idempotent."""
+    from bot import events
+    from bot.org import orgfile
+    from bot.points import settings, snaps
+
+    orgfile.section(orgfile.Section("points", "community", settings.check, settings.apply))
+    events.subscribe(events.CaseResolved, snaps.on_case_resolved)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,14 +43,19 @@ class VoteResult:
     household: str | None = None
 
 
+SEEN_REFRESH = timedelta(days=1)
+
+
 async def remember_member(session: AsyncSession, chat_id: int, person_id: int,
                           now: datetime) -> None:
-    """A person seen in a group counts towards its eligible base."""
+    """A person seen in a group counts towards its eligible base. `seen_at` is only
+    rewritten when a day old (the base counts members seen within weeks): a chatty
+    resident costs one SELECT per message, not a write."""
     row = await session.scalar(select(PollMember).where(
         PollMember.chat_id == chat_id, PollMember.person_id == person_id))
     if row is None:
         session.add(PollMember(chat_id=chat_id, person_id=person_id, seen_at=now))
-    else:
+    elif row.seen_at is None or now - row.seen_at >= SEEN_REFRESH:
         row.seen_at = now
 
 

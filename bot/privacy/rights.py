@@ -5,7 +5,8 @@ Forgetting deletes the person's row, so what hangs on it goes with it (roles, vo
 pledges, group memberships; case and poll authorship is set to NULL by the foreign
 keys); the cases they reported stay for the statistics, anonymous and masked, and open
 ones stay with the staff handling them. Their raw messages in the inbox and the bot's
-private messages to them are deleted."""
+private messages to them are deleted. Their register entries (一楼一档) leave the register
+and are erased, the households keeping their history (bot.people.personal)."""
 from __future__ import annotations
 
 import json
@@ -15,11 +16,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.context import AppContext
 from bot.db.models import Case, Community, ExportAudit, InboxUpdate, OutboxMessage, Person, Role
 from bot.db.models.polls import Poll, PollMember, PollVote
 from bot.db.models.projects import Pledge
 from bot.errors import Refusal
+from bot.people import personal
 from bot.privacy import texts as T
 from bot.privacy.buttons import ForgetAct, ForgetButton
 from bot.privacy.mask import mask
@@ -105,6 +108,7 @@ async def my_data(session: AsyncSession, person: Person, ctx: AppContext) -> Upl
             for r in sent]},
         "exports": {"purpose": purpose["exports"], "items": [
             {"at": _when(e.at), "what": e.what, "scope": e.scope} for e in exports]},
+        "register": await personal.register_data(session, person),
     }
     raw = json.dumps(data, ensure_ascii=False, indent=2).encode()
     return Upload(raw, T.MYDATA_FILENAME)
@@ -115,8 +119,10 @@ def forget_prompt() -> tuple[str, Keyboard]:
                            Button(T.BTN_KEEP, ForgetButton(a=ForgetAct.KEEP))]]
 
 
-async def forget(session: AsyncSession, person: Person) -> dict[str, int]:
-    """Erase this person; their cases stay, anonymous and masked. Returns the counts."""
+async def forget(session: AsyncSession, person: Person,
+                 now: datetime | None = None) -> dict[str, int]:
+    """Erase this person; their cases stay, anonymous and masked; their register entries
+    leave the register, erased, the households keeping their history. Returns the counts."""
     cases = list(await session.scalars(select(Case).where(Case.reporter_id == person.id)))
     rooms = [person.household] + [c.room for c in cases]
     for case in cases:
@@ -135,19 +141,20 @@ async def forget(session: AsyncSession, person: Person) -> dict[str, int]:
         gone = await session.execute(delete(OutboxMessage).where(
             OutboxMessage.chat_id == person.tg_id, OutboxMessage.status != "pending"))
         sent = int(gone.rowcount or 0)  # type: ignore[attr-defined]
+    register = await personal.forget(session, person, now or Clock().now())
     await session.flush()
     # In SQL: the foreign keys delete roles, votes, pledges, memberships and null the rest.
     await session.execute(delete(Person).where(Person.id == person.id))
     session.expunge(person)
     return {"cases": len(cases), "votes": votes, "pledges": pledges,
-            "messages": len(inbox) + sent}
+            "messages": len(inbox) + sent, "register": register}
 
 
 async def forget_pressed(session: AsyncSession, person: Person | None, cb: ForgetButton,
-                         *, private: bool) -> str:
+                         *, private: bool, now: datetime | None = None) -> str:
     """The /forget confirmation: erase, or keep everything."""
     if cb.a == ForgetAct.KEEP:
         return T.FORGET_KEPT
     if person is None or not private:
         raise Refusal(T.FORGET_KEPT, alert=True)
-    return T.FORGET_DONE.format(**await forget(session, person))
+    return T.FORGET_DONE.format(**await forget(session, person, now))

@@ -431,12 +431,13 @@ async def _decide(session: AsyncSession, project: Project, person: Person, *, co
 
 
 async def _move(session: AsyncSession, project: Project, person: Person | None, target: str,
-                kind: str, text: str, *, now: datetime, **data: Any) -> ProjectUpdate:
+                kind: str, text: str, *, now: datetime, groups: bool = True,
+                **data: Any) -> ProjectUpdate:
     project.stage = target
     entry = _entry(project, kind, text, now=now, actor=person, percent=progress(project),
                    data=data)
     await project_schedule.touch(session, project, now=now)
-    await publish(session, project, entry, now=now)
+    await publish(session, project, entry, now=now, groups=groups)
     return entry
 
 
@@ -496,12 +497,15 @@ async def complete(session: AsyncSession, project: Project, person: Person | Non
 async def _close(session: AsyncSession, project: Project, person: Person | None, text: str, *,
                  now: datetime, **data: Any) -> None:
     project.closed_at = now
-    await _move(session, project, person, CLOSED, "evaluation", text, now=now, **data)
-    await project_schedule.on_closed(session, project)
     summary = data.get("summary")
-    await council.publish_result(session, project_id=project.id, now=now, result=(
+    # 结果公开 once: a project decided by the council is published as its topic's result;
+    # the project's own entry then goes to its followers only.
+    published = await council.publish_result(session, project_id=project.id, now=now, result=(
         T.COUNCIL_RESULT_EVALUATED if summary else T.COUNCIL_RESULT).format(
             id=project.id, title=project.title, summary=summary))
+    await _move(session, project, person, CLOSED, "evaluation", text, now=now,
+                groups=not published, **data)
+    await project_schedule.on_closed(session, project)
 
 
 async def shelve(session: AsyncSession, project: Project, person: Person, reason: str, *,
@@ -570,8 +574,10 @@ async def _apply_decision(session: AsyncSession, project: Project, target: str, 
     else:
         words = (T.CHANGE_DECISION_POLL if passed else T.CHANGE_DECISION_REJECTED).format(
             summary=text, stage=T.STAGES[target if passed else project.stage])
+    # A meeting's decision was already posted to the groups by the council (【决议公开】
+    # with the minutes): the project's entry goes to its followers only, not a second time.
     await _move(session, project, None, target if passed else project.stage, "decision",
-                words, now=now, approved=passed, **data)
+                words, now=now, groups=council_topic is None, approved=passed, **data)
 
 
 async def on_council_decided(session: AsyncSession, ctx: AppContext | None,

@@ -12,13 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import access
 from bot.cases import render as case_render
 from bot.cases.query import STATUSES
-from bot.db.models import Case, CaseVoice, Community, Grid, GroupChat, Person
-from bot.db.models.cases import ACCEPTED, OPEN
+from bot.db.models import Case, CaseVoice, Community, Grid, GroupChat, Person, Role
+from bot.db.models.cases import ACCEPTED, OPEN, PATROL
 from bot.db.models.polls import Poll
 from bot.org import service as org
 from bot.polls import service as polls
@@ -35,7 +36,7 @@ MAX_PER_PAGE = 200
 WEEKS = 12
 OVERDUE_SHOWN = 100  # the oldest; the total is given too
 EVER = (date(2000, 1, 1), date(2100, 1, 1))
-ROLE_ORDER = ("admin", "street", "organizer", "grid_worker", "department")
+ROLE_ORDER = ("admin", "district", "street", "organizer", "grid_worker", "department")
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -88,11 +89,16 @@ async def desk_of(session: AsyncSession, person: Person, admin_ids: list[int]) -
     if role is None:
         return None
     every = tuple(await org.all_community_ids(session))
-    if role == "admin" or any(r.role == "street" and r.community_id is None for r in roles):
+    # A plain street role for no community and no street is the street office of every
+    # community (as bot.cases.access.street_people reads it); an officer of a street or
+    # district (org file `streets:` / `districts:`, Role.level_id) sees what it oversees.
+    if role == "admin" or any(r.role == "street" and r.community_id is None
+                              and r.level_id is None for r in roles):
         communities: tuple[int, ...] = every
     else:
-        communities = tuple(sorted({r.community_id for r in roles if r.community_id
-                                    and r.role in ("organizer", "street")}))
+        wide = await org.organizer_communities(session, person, admin_ids, overseen=True)
+        communities = tuple(sorted({c.id for c in wide} | {
+            r.community_id for r in roles if r.community_id and r.role == "street"}))
     grids = tuple(sorted({r.grid_id for r in roles if r.role == "grid_worker" and r.grid_id}))
     depts = tuple(sorted({r.department_id for r in roles
                           if r.role == "department" and r.department_id}))
@@ -209,9 +215,13 @@ class LedgerFilter:
 
 
 def overdue_now(now: datetime) -> ColumnElement[bool]:
-    """Past a deadline right now (the ⏰ of /cases and 晾晒)."""
-    return or_(and_(Case.status == OPEN, Case.accept_due < now),
-               and_(Case.status.in_([OPEN, ACCEPTED]), Case.resolve_due < now))
+    """Past a deadline right now (the ⏰ of /cases and 晾晒). The status condition
+    stands first and alone so that (community_id, status) finds the few active cases
+    instead of reading the history; the deadlines are a CASE, not an OR, or SQLite
+    reads every past resolve_due of many communities through its "OR by union" plan."""
+    late = sql_case((and_(Case.status == OPEN, Case.accept_due < now), 1),
+                    (Case.resolve_due < now, 1), else_=0)
+    return and_(Case.status.in_([OPEN, ACCEPTED]), late == 1)
 
 
 @dataclass
@@ -247,10 +257,18 @@ async def ledger_page(session: AsyncSession, desk: Desk, f: LedgerFilter, now: d
     page = min(f.page, pages - 1)
     col = SORTS[f.sort]
     order = [col.desc() if f.desc else col.asc(), Case.id.desc() if f.desc else Case.id.asc()]
+    # The page's ids first, from cases alone (an index gives them in order), then the
+    # joined columns of those 50: joining first would join every case in the scope
+    # before sorting (seconds for a street's million cases on SQLite).
+    ids = select(Case.id).where(*where)
+    if f.sort == "grid":
+        ids = ids.outerjoin(Grid, Grid.id == Case.grid_id)
+    chosen = list(await session.scalars(
+        ids.order_by(*order).offset(page * f.per_page).limit(f.per_page)))
     late = overdue_now(now).label("late")
     result = (await session.execute(
-        _joined(select(*ledger.COLUMNS, late, Case.urgency.label("u"))).where(*where)
-        .order_by(*order).offset(page * f.per_page).limit(f.per_page))).all()
+        _joined(select(*ledger.COLUMNS, late, Case.urgency.label("u")))
+        .where(Case.id.in_(chosen or [-1])).order_by(*order))).all()
     whistled = await ledger._whistled(session, [r[0] for r in result])
     rows = [LedgerRow(r[0], ledger._row(tuple(r[:len(ledger.COLUMNS)]),
                                         whistled.get(r[0], []), tz),
@@ -294,9 +312,8 @@ async def choices(session: AsyncSession, desk: Desk) -> Choices:
         select(Community).where(Community.id.in_(ids or [-1])).order_by(Community.id)))
     grids = [g for g in await org.grids_for(session, ids)
              if g.community_id in desk.community_ids or g.id in desk.grid_ids]
-    workers: list[Person] = []
-    for g in grids:
-        workers += [w for w in await org.grid_workers(session, g.id) if w not in workers]
+    workers = list(dict.fromkeys(await org.people_with_role(
+        session, "grid_worker", Role.grid_id.in_([g.id for g in grids] or [-1]))))
     groups = list(await session.scalars(
         select(GroupChat).where(GroupChat.grid_id.in_([g.id for g in grids] or [-1]))
         .order_by(GroupChat.title)))
@@ -326,12 +343,13 @@ class CaseDetail:
     workers: list[tuple[int, str]]  # transfer targets
     departments: list[tuple[int, str]]  # whistle targets
     level_index: int
+    photo_required: bool = False  # 办结 needs an after-photo (the community's setting)
 
 
 async def case_detail(session: AsyncSession, desk: Desk, case_id: int, person: Person,
                       admin_ids: list[int], now: datetime, tz: ZoneInfo) -> CaseDetail | None:
     """The case as its staff see it, or None when it is not on this desk."""
-    from bot.cases import core
+    from bot.cases import core, workflow
     from bot.cases import texts as CT
     from bot.db.models.cases import LEVELS
 
@@ -369,7 +387,9 @@ async def case_detail(session: AsyncSession, desk: Desk, case_id: int, person: P
         voices=[mask_name(v) for v in voices], rating=case_render.rating_label(case.rating),
         status=CT.STATUS[case.status], level=CT.LEVEL[case.level],
         due=case_render.due_line(case, now, tz), rights=rights, workers=workers,
-        departments=depts, level_index=LEVELS.index(case.level))
+        departments=depts, level_index=LEVELS.index(case.level),
+        photo_required=workflow.photo_required(community.settings if community else {},
+                                               case.category))
 
 
 async def photo_file(session: AsyncSession, desk: Desk, photo_id: int) -> str | None:
@@ -405,52 +425,60 @@ class Rates:
     resolved_of_due: int = 0
     rated: int = 0
     good: int = 0  # 满意 + 基本满意
+    found: int = 0  # of `opened`, found on a grid worker's round (主动发现, source patrol)
 
     def line(self, label: str) -> dict[str, Any]:
         return {"label": label, "opened": self.opened, "resolved": self.resolved,
                 "overdue": self.overdue,
                 "response": _ratio(self.accepted_in_time, self.due_accept),
                 "resolve": _ratio(self.resolved_of_due, self.due_resolve),
-                "satisfaction": _ratio(self.good, self.rated)}
+                "satisfaction": _ratio(self.good, self.rated),
+                "found": self.found, "found_share": _ratio(self.found, self.opened)}
 
 
-DIMENSIONS = {"grid": Case.grid_id, "worker": Case.owner_id, "category": Case.category}
+DIMENSIONS = {"communities": Case.community_id, "grid": Case.grid_id, "worker": Case.owner_id,
+              "category": Case.category}
 
 
 class _Fold:
-    """Counts of (grid, owner, category) groups added up per community, grid, worker
-    and category (every count is additive)."""
+    """Counts of (community, grid, owner, category) groups added up for the whole
+    ("community", key 0) and per community, grid, worker and category (every count is
+    additive)."""
 
-    def __init__(self) -> None:
-        self.by: dict[str, dict[Any, Rates]] = {"community": {}, **{d: {} for d in DIMENSIONS}}
+    def __init__(self, dims: tuple[str, ...]) -> None:
+        self.dims = dims
+        self.by: dict[str, dict[Any, Rates]] = {"community": {}, **{d: {} for d in dims}}
 
     def __call__(self, keys: tuple[Any, ...]) -> list[Rates]:
         targets = [self.by["community"].setdefault(0, Rates())]
-        for dim, k in zip(DIMENSIONS, keys, strict=True):
+        for dim, k in zip(self.dims, keys, strict=True):
             targets.append(self.by[dim].setdefault(k, Rates()))
         return targets
 
 
 async def rates_by(session: AsyncSession, where: list[ColumnElement[bool]],
-                   period: stats.Period, now: datetime) -> dict[str, dict[Any, Rates]]:
+                   period: stats.Period, now: datetime,
+                   dims: tuple[str, ...] = tuple(DIMENSIONS)) -> dict[str, dict[Any, Rates]]:
     """Opened, resolved, overdue and the three rates for the whole of `where` ("community",
-    key 0) and per grid, worker (owner) and category, in one GROUP BY per anchor column:
-    the same definitions as stats.figures (docs/reports.md), which costs a dozen queries
-    per scope. tests/test_web_auth.py checks that the two agree."""
+    key 0) and per community ("communities"), grid, worker (owner) and category, in one
+    GROUP BY per anchor column: the same definitions as stats.figures (docs/reports.md),
+    which costs a dozen queries per scope; `found` as rankings.found_first (主动发现).
+    tests/test_web_auth.py checks that they agree."""
     start, end = period.start, period.end
     passed = min(end, now)
-    fold = _Fold()
-    keys = list(DIMENSIONS.values())
+    fold = _Fold(dims)  # fewer dimensions, fewer groups: the comparison needs one
+    keys = [DIMENSIONS[d] for d in dims]
 
     async def grouped(*cols: Any, conds: list[Any]) -> list[tuple[list[Rates], list[int]]]:
         rows = await session.execute(select(*keys, *cols).where(*where, *conds).group_by(*keys))
         return [(fold(tuple(r[:len(keys)])), [int(v) for v in r[len(keys):]]) for r in rows]
 
     n, within = stats._n, stats._in
-    for targets, (count,) in await grouped(func.count(), conds=[
+    for targets, (count, found) in await grouped(func.count(), n(Case.source == PATROL), conds=[
             stats.NOT_DUP, within(Case.opened_at, start, end)]):
         for r in targets:
             r.opened += count
+            r.found += found
     for targets, (count,) in await grouped(func.count(), conds=[
             stats.NOT_DUP, stats.IS_RESOLVED, within(Case.resolved_at, start, end)]):
         for r in targets:
@@ -504,7 +532,7 @@ async def dashboard(session: AsyncSession, desk: Desk, community_id: int, period
         people = [p for p in people if p.id == desk.person_id]
     base = [Case.community_id == community_id]
 
-    found = await rates_by(session, base, period, now)
+    found = await rates_by(session, base, period, now, dims=("grid", "worker", "category"))
 
     def lines(dim: str, labels: list[tuple[Any, str]]) -> list[dict[str, Any]]:
         return [found[dim].get(k, Rates()).line(label) for k, label in labels]
@@ -524,6 +552,31 @@ async def dashboard(session: AsyncSession, desk: Desk, community_id: int, period
             "weeks": await _weeks(session, where, now, tz),
             "overdue": await _overdue(session, desk, community_id, now, tz),
             "buildings": await _buildings(session, desk, community_id, period)}
+
+
+async def compare(session: AsyncSession, desk: Desk, period: stats.Period, now: datetime
+                  ) -> list[dict[str, Any]]:
+    """The viewer's whole communities side by side over `period` (a street officer
+    compares them; /stats does in text, bot/reports/compare.py): one rates_by line each
+    (opened, resolved, overdue in the period, the three rates, found first and its
+    share) and the cases overdue now. Empty for a viewer with fewer than two."""
+    ids = list(desk.community_ids)
+    if len(ids) < 2:
+        return []
+    names = dict((await session.execute(
+        select(Community.id, Community.name).where(Community.id.in_(ids)))).all())
+    found = (await rates_by(session, [Case.community_id.in_(ids)], period, now,
+                            dims=("communities",)))["communities"]
+    late = dict((await session.execute(
+        select(Case.community_id, func.count())
+        .where(*_late(desk, ids, now)).group_by(Case.community_id))).all())
+    return [{"id": cid, **found.get(cid, Rates()).line(names.get(cid, "")),
+             "overdue_now": int(late.get(cid, 0))} for cid in ids]
+
+
+def _late(desk: Desk, community_ids: list[int], now: datetime) -> list[ColumnElement[bool]]:
+    """The cases of these communities on this desk overdue right now (stats.overdue_now)."""
+    return [Case.community_id.in_(community_ids), desk.cases(), stats.HAS_SLA, overdue_now(now)]
 
 
 async def _weeks(session: AsyncSession, where: list[ColumnElement[bool]], now: datetime,
@@ -546,17 +599,25 @@ async def _weeks(session: AsyncSession, where: list[ColumnElement[bool]], now: d
 
 async def _overdue(session: AsyncSession, desk: Desk, community_id: int, now: datetime,
                    tz: ZoneInfo) -> dict[str, Any]:
-    late = [o for o in await stats.overdue_now(session, community_id, now)]
-    visible = set(await session.scalars(select(Case.id).where(
-        Case.id.in_([o.case_id for o in late] or [-1]), desk.cases())))
-    names = dict((await session.execute(select(Person.id, Person.name).where(
-        Person.id.in_({o.owner_id for o in late if o.owner_id} or {-1})))).all())
-    shown = [o for o in late if o.case_id in visible]
-    return {"total": len(shown), "rows": [
-        {"id": o.case_id, "number": o.number, "category": category_name(o.category),
-         "stage": "受理" if o.stage == "accept" else "办结",
-         "due": case_render.when(o.due, tz), "owner": names.get(o.owner_id or 0, "")}
-        for o in shown[:OVERDUE_SHOWN]]}
+    """The cases overdue now that this desk sees (as stats.overdue_now, 晾晒): their
+    number, and the oldest OVERDUE_SHOWN of them; both from the active cases only."""
+    where = _late(desk, [community_id], now)
+    total = int(await session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
+    rows = (await session.execute(
+        select(Case.id, Case.number, Case.category, Case.accept_due, Case.resolve_due,
+               Person.name)
+        .outerjoin(Person, Person.id == Case.owner_id).where(*where)
+        # By id (intake order, so oldest first): ordering by opened_at would make SQLite
+        # walk the community's whole history by (community_id, opened_at) to find a few.
+        .order_by(Case.id).limit(OVERDUE_SHOWN))).all()
+    out = []
+    for case_id, number, category, accept_due, resolve_due, owner in rows:
+        late_resolve = resolve_due is not None and resolve_due < now
+        out.append({"id": case_id, "number": number, "category": category_name(category),
+                    "stage": "办结" if late_resolve else "受理",
+                    "due": case_render.when(resolve_due if late_resolve else accept_due, tz),
+                    "owner": owner or ""})
+    return {"total": total, "rows": out}
 
 
 async def _buildings(session: AsyncSession, desk: Desk, community_id: int,
@@ -613,6 +674,6 @@ async def projects_and_polls(session: AsyncSession, desk: Desk, tz: ZoneInfo
     return {"projects": out_projects, "polls": polls_out}
 
 
-__all__ = ["Desk", "LedgerFilter", "case_detail", "choices", "dashboard", "desk_of",
+__all__ = ["Desk", "LedgerFilter", "case_detail", "choices", "compare", "dashboard", "desk_of",
            "export_query", "ledger_page", "photo_file", "projects_and_polls",
            "visible_case"]

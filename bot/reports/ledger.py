@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.cases.render import source_text
 from bot.db.models import Case, Community, Department, Grid, GroupChat, Person, Whistle
 from bot.privacy import audit
 from bot.privacy.mask import mask, mask_name, safe_cell
@@ -28,7 +29,8 @@ PAGE = 2000
 FORMATS = ("xlsx", "csv")
 DATETIME_COLUMNS = (1, 2, 3, 4)
 # Column widths in characters (CJK characters count about 2).
-WIDTHS = (16, 17, 17, 17, 17, 18, 12, 18, 7, 11, 11, 9, 6, 9, 10, 18, 8, 9, 9, 8, 12, 50, 40)
+WIDTHS = (16, 17, 17, 17, 17, 18, 12, 18, 7, 11, 11, 9, 6, 9, 10, 18, 8, 9, 9, 8, 12, 50, 40,
+          22, 12)
 assert len(WIDTHS) == len(T.LEDGER_COLUMNS)
 
 
@@ -47,12 +49,16 @@ class LedgerQuery:
 
 Reporter = aliased(Person)
 Owner = aliased(Person)
+# A subquery, not a join: the web desk (bot.reports.desk) selects these columns with its own
+# joins, and a street's ledger has several communities.
+COMMUNITY_NAME = (select(Community.name).where(Community.id == Case.community_id)
+                  .correlate(Case).scalar_subquery().label("community_name"))
 COLUMNS = (
     Case.id, Case.number, Case.opened_at, Case.accepted_at, Case.resolved_at, Case.closed_at,
     GroupChat.title, Grid.name, Case.place, Case.building, Case.category_auto, Case.category,
     Case.urgency, Case.kind, Case.anonymous, Reporter.name, Owner.name, Case.status,
     Case.rating, Case.close_reason, Case.reopened_count, Case.plus_count, Case.text,
-    Case.resolution_note,
+    Case.resolution_note, Case.source, Case.source_chat_id, COMMUNITY_NAME,
 )
 
 
@@ -98,7 +104,7 @@ def _as_is(value: str | None) -> str:
 def _row(r: Any, departments: list[str], tz: ZoneInfo, unmasked: bool = False) -> list[Any]:
     (_id, number, opened, accepted, resolved, closed, group, grid, place, building, cat_auto,
      cat, urgency, kind, anonymous, reporter, owner, status, rating, reason, reopened, plus,
-     text, note) = r
+     text, note, source, chat_id, community) = r
     corrected = category_name(cat) if cat != cat_auto else ""
     hide, name = (_as_is, _as_is) if unmasked else (mask, mask_name)
     return [
@@ -108,7 +114,8 @@ def _row(r: Any, departments: list[str], tz: ZoneInfo, unmasked: bool = False) -
         T.KIND.get(kind, kind), T.ANONYMOUS if anonymous else name(reporter),
         owner or "", "、".join(departments), T.STATUS.get(status, status),
         T.RATING.get(rating or "", ""), T.CLOSE_REASON.get(reason or "", reason or ""),
-        reopened, plus, hide(text or ""), hide(note or ""),
+        reopened, plus, hide(text or ""), hide(note or ""), source_text(source, chat_id),
+        community or "",
     ]
 
 

@@ -42,13 +42,17 @@ STATS_UPDATED = "已更新"
 ALL_GRIDS_BUTTON = "全社区"
 
 EXPORT_CHOOSE = "请选择要导出的台账时段（按登记时间）："
+EXPORT_CHOOSE_STREET = "{street}全街道台账（各社区合在一个文件，含「社区」一列）。请选择时段（按登记时间）："
+EXPORT_STREET_BUTTON = "🏙 全街道：{street}"
+EXPORT_STREET_NAME = "{street}（{n} 个社区）"
 EXPORT_FORMAT_XLSX = "Excel (xlsx)"
 EXPORT_FORMAT_CSV = "CSV"
 EXPORT_WORKING = "正在生成台账，请稍候……"
 EXPORT_DONE = "📒 {community} 工单台账｜{period}，共 {rows} 条。"
 EXPORT_EMPTY = "该时段没有工单，未生成台账。"
 EXPORT_BAD_ARGS = (
-    "用法：/export 或 /export 2026-10-01 2026-10-31（按登记日期，含首尾两天）。\n"
+    "用法：/export 或 /export 2026-10-01 2026-10-31（按登记日期，含首尾两天），"
+    "后面可加社区名；街道工作人员加街道名导出全街道。\n"
     "管理员导出不隐藏姓名和电话的台账：/export 2026-10-01 2026-10-31 明文 理由：写明用途")
 EXPORT_UNMASKED_WORD = "明文"
 EXPORT_REASON_WORD = "理由"
@@ -96,12 +100,14 @@ LEDGER_COLUMNS = (
     "编号", "登记时间", "受理时间", "办结时间", "关闭时间", "来源群", "网格", "地点", "楼栋",
     "类别（自动）", "类别（更正）", "紧急程度", "类型", "反映人", "负责人", "吹哨部门", "状态",
     "评价", "关闭原因", "重开次数", "“我也是”户数", "内容", "办理说明",
+    # added later, at the end so that sheets built on the columns above keep working
+    "来源", "社区",
 )
 # the case statuses as every other screen names them (bot/cases/texts.py)
 STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价", "closed": "已办结"}
 RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复合并",
-                "project": "转为项目"}
+                "project": "转为项目", "patrol": "巡查件无需评价"}
 KIND = {"complaint": "诉求", "suggestion": "建议"}
 ANONYMOUS = "匿名"
 # Chart captions (bot.reports.charts): what each shows, the period, how many cases.

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import cases, people
 from bot.context import AppContext
 from bot.db.models import Building, Case, Grid, Person, Role
+from bot.db.models.cases import PATROL
 from bot.db.models.people import Room
 from bot.db.models.rounds import OUTCOMES, Round, Visit
 from bot.errors import Refusal
@@ -21,8 +22,6 @@ from bot.rounds import texts as T
 from bot.rounds.buttons import RoundAct, RoundBtn
 from bot.texts import BUTTON_UNKNOWN
 from bot.ui import Button, Keyboard
-
-PATROL = "patrol"  # Case.source of a case found on a round (主动发现)
 
 
 @dataclass(frozen=True)
@@ -223,19 +222,20 @@ async def _outcome(session: AsyncSession, ctx: AppContext, person: Person, row: 
         return Step(T.RECORDED.format(place=where, outcome=T.OUTCOME_NAME[outcome]),
                     _menu(row.id))
     case = await open_case(session, ctx, person, row, visit, where, now)
+    if case.source != PATROL:  # a resident had already reported it: the visit joins it
+        return Step(T.RECORDED_LINKED.format(place=where, number=case.number), _menu(row.id))
     return Step(T.RECORDED_CASE.format(place=where, number=case.number), _menu(row.id))
 
 
 async def open_case(session: AsyncSession, ctx: AppContext, person: Person, row: Round,
                     visit: Visit, where: str, now: datetime) -> Case:
     """The case loop's own private intake, keyed by the visit (a redelivered press opens
-    nothing twice); the case is marked as found on a round."""
+    nothing twice), opened as found on a round (its card says so); an open case about
+    the same problem is joined instead and keeps its own source."""
     src = cases.Source(chat_id=person.tg_id or 0, message_id=-visit.id,
                        text=f"{where} {visit.found}".strip(),
                        photos=[(p[0], p[1]) for p in visit.photos])
-    case = await cases.report(session, ctx, person, row.grid_id, src, now)
-    if (case.source_chat_id, case.source_message_id) == (src.chat_id, src.message_id):
-        case.source = PATROL  # a new case; one it was linked to keeps its own source
+    case = await cases.report(session, ctx, person, row.grid_id, src, now, source=PATROL)
     visit.case_id = case.id
     return case
 

@@ -22,6 +22,7 @@ OUTCOME = {"ok": "✅ 无异常", "fixed": "🔧 当场解决", "helped": "🤝 
 OUTCOME_NAME = {"ok": "无异常", "fixed": "当场解决", "helped": "帮办代办", "case": "转为工单"}
 RECORDED = "✅ 已记录：{place} · {outcome}"
 RECORDED_CASE = "✅ 已记录：{place} · 转为工单 {number}（来源：巡查·主动发现）"
+RECORDED_LINKED = "✅ 已记录：{place} · 居民已反映过这个问题，已记入工单 {number}"
 NEED_TEXT = "请先写一句看到的情况，再选择处理结果。"
 NO_OPEN_ROUND = "您现在没有进行中的走访。发送 /round 开始。"
 NOT_YOURS = "这不是您的走访。"

@@ -6,13 +6,26 @@ worker confirms it done with a photo and the claimer earns points (bot.points).
 from __future__ import annotations
 
 from bot.wishes import texts
-from bot.wishes.actions import claim_button, done, listing, review_button, say, wish
-from bot.wishes.buttons import Claim, Review
+from bot.wishes.actions import (
+    claim_button,
+    done,
+    listing,
+    phone,
+    phone_button,
+    review_button,
+    say,
+    wish,
+)
+from bot.wishes.buttons import Claim, Phone, Review
 from bot.wishes.service import WishError, report_summary
 
-__all__ = ["Claim", "Review", "WishError", "claim_button", "done", "listing", "report_summary",
-           "review_button", "say", "texts", "wire", "wish"]
+__all__ = ["Claim", "Phone", "Review", "WishError", "claim_button", "done", "listing", "phone",
+           "phone_button", "report_summary", "review_button", "say", "texts", "wire", "wish"]
 
 
 def wire() -> None:
-    """Nothing to register yet (no timers). Idempotent."""
+    """The org file's `wishes:` section (the limit per wish). Idempotent."""
+    from bot.org import orgfile
+    from bot.wishes import settings
+
+    orgfile.section(orgfile.Section("wishes", "community", settings.check, settings.apply))

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import numbers, points
 from bot.context import AppContext
 from bot.db.models import Person
+from bot.wishes import contact
 from bot.wishes import service as svc
+from bot.wishes import settings as wish_settings
 from bot.wishes import texts as T
-from bot.wishes.buttons import Claim, Review
+from bot.wishes.buttons import Claim, Phone, Review
 
 
 def split_number(args: str | None, example: str) -> tuple[int, str]:
@@ -25,9 +27,15 @@ async def wish(session: AsyncSession, person: Person, args: str | None, ctx: App
                now: datetime, *, private: bool) -> str:
     if not private:
         raise svc.WishError(T.PRIVATE_ONLY, alert=False)
+    try:
+        community = await points.community_for(session, person, None, ctx.settings.admin_ids)
+    except points.PointsError:
+        if not (args or "").strip():
+            return T.HOW
+        raise
     if not (args or "").strip():
-        return T.HOW
-    community = await points.community_for(session, person, None, ctx.settings.admin_ids)
+        limit = wish_settings.limit(community)
+        return T.HOW + (T.LIMIT_LINE.format(limit=limit) if limit else "")
     posted = await svc.post(session, person, args or "", community_id=community.id, now=now)
     return T.POSTED.format(id=posted.id)
 
@@ -68,3 +76,15 @@ async def review_button(session: AsyncSession, person: Person, cb: Review, ctx: 
 async def claim_button(session: AsyncSession, person: Person, cb: Claim,
                        now: datetime) -> tuple[str, str | None]:
     return await svc.claim(session, person, cb.wish_id, now=now)
+
+
+async def phone(session: AsyncSession, person: Person, args: str | None, now: datetime) -> str:
+    """/wish_phone N [手机号]: agree to give one's number to the other party."""
+    if not (args or "").strip():
+        return T.PHONE_HOW
+    number, typed = split_number(args, "/wish_phone 3 13800001234")
+    return await contact.consent(session, person, number, typed or None, now=now, alert=False)
+
+
+async def phone_button(session: AsyncSession, person: Person, cb: Phone, now: datetime) -> str:
+    return await contact.consent(session, person, cb.wish_id, None, now=now, alert=True)

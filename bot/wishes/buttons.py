@@ -19,3 +19,10 @@ class Claim(Callback, prefix="wc"):
     """认领 under a wish's group post."""
 
     wish_id: int
+
+
+@dataclass(frozen=True)
+class Phone(Callback, prefix="wp"):
+    """同意交换电话, offered to the claimer and the resident of a claimed wish."""
+
+    wish_id: int

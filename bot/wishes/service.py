@@ -5,13 +5,14 @@ done by the resident or a worker with a photo, and the claimer paid points."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import points
-from bot.db.models import Person, Role
+from bot.db.models import Community, Person, Role
 from bot.db.models.points import WISH
 from bot.db.models.wishes import CLAIMED, DONE, OPEN, PENDING, REJECTED, Wish
 from bot.delivery import outbox
@@ -19,8 +20,44 @@ from bot.errors import Refusal
 from bot.org import service as org
 from bot.privacy.mask import mask
 from bot.ui import Button, Keyboard, markup
+from bot.wishes import settings as wish_settings
 from bot.wishes import texts as T
-from bot.wishes.buttons import Claim, Review
+from bot.wishes.buttons import Claim, Phone, Review
+
+# An amount of money as people write it: 80元, 80 块, ¥80, 两百元, 200多块.
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMBER = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万]+)"
+AMOUNT_RE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|" + _NUMBER
+                       + r"\s*[多余来]?\s*(元|圆|块钱|块)")
+
+
+def _cn_number(text: str) -> int:
+    """两百 → 200, 一千五百 → 1500, 三万 → 30000 (whole numbers, as prices are said)."""
+    total = section = digit = 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch == "万":
+            total += (section + digit) * 10_000
+            section = digit = 0
+        else:
+            section += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+    return total + section + digit
+
+
+def amount(text: str) -> int | None:
+    """The largest amount of money (元) the text names, or None."""
+    found = []
+    for m in AMOUNT_RE.finditer(unicodedata.normalize("NFKC", text)):
+        raw = m.group(1) or m.group(2)
+        if raw[0].isdigit():
+            found.append(int(float(raw)))
+        elif m.group(3) != "块" or re.search("[十百千万]", raw):  # 一块蛋糕 is a piece, not 1 元
+            found.append(_cn_number(raw))
+    return max(found) if found else None
 
 
 class WishError(Refusal):
@@ -63,13 +100,19 @@ async def post(session: AsyncSession, person: Person, text: str, *, community_id
         for_whom, text = m.group(1), m.group(2).strip()
     if len(text) > 300:
         raise WishError(T.TOO_LONG, alert=False)
+    limit = wish_settings.limit(await session.get(Community, community_id))
+    value = amount(text)
+    if limit and value is not None and value > limit:
+        raise WishError(T.OVER_LIMIT.format(value=value, limit=limit), alert=False)
     wish = Wish(community_id=community_id, author_id=person.id, for_whom=for_whom, text=text,
-                public_text=mask(text), status=PENDING, created_at=now)
+                public_text=mask(text), value=value, status=PENDING, created_at=now)
     session.add(wish)
     await session.flush()
+    worth = (T.REVIEW_VALUE.format(value=value) if value is not None
+             else T.REVIEW_NO_VALUE.format(limit=limit) if limit else "")
     review = T.REVIEW.format(id=wish.id, who=person.name or "居民",
                              for_whom=f"（代{for_whom}）" if for_whom else "", text=text,
-                             public=wish.public_text)
+                             public=wish.public_text, worth=worth)
     keyboard = [[Button(T.APPROVE_BUTTON, Review(wish.id, 1)),
                  Button(T.REJECT_BUTTON, Review(wish.id, 0))]]
     for staff in await org.people_with_role(session, "organizer",
@@ -126,12 +169,13 @@ async def claim(session: AsyncSession, person: Person, wish_id: int, *,
     if won.rowcount != 1:  # type: ignore[attr-defined]
         raise WishError(T.TAKEN.format(id=wish.id, state=T.STATES[CLAIMED]))
     await session.refresh(wish)
+    phone = [[Button(T.PHONE_BUTTON, Phone(wish.id))]]
     await tell(session, person, T.CLAIMER_NEXT.format(id=wish.id, text=wish.public_text),
-               now=now)
+               now=now, keyboard=phone)
     volunteer = await points.volunteer_row(session, person, wish.community_id)
     kind = points.texts.kind_of(volunteer.kind, volunteer.unit) if volunteer else "志愿者"
     await tell(session, await session.get(Person, wish.author_id),
-               T.AUTHOR_CLAIMED.format(id=wish.id, kind=kind), now=now)
+               T.AUTHOR_CLAIMED.format(id=wish.id, kind=kind), now=now, keyboard=phone)
     return T.CLAIMED.format(id=wish.id), T.CLAIMED_POST.format(id=wish.id, text=wish.public_text)
 
 

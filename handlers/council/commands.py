@@ -1,7 +1,8 @@
 """Council commands: /propose, /topics, /topic, /topic_next, /topic_from_case,
-/topic_project, /meeting, /meeting_attend, /meeting_vote, /meeting_close,
-/meeting_cancel, and the
-书记接待日: /reception, /reception_list, /reception_topic.
+/topic_project, /topic_case, /topic_result, /meeting, /meeting_attend, /meeting_vote,
+/meeting_close, /meeting_cancel, and the 书记接待日: /reception, /reception_list,
+/reception_matter, /reception_result, /reception_topic. A case the council asks for is
+opened here through bot.cases (which sits above the council in the layers).
 Refusals (bot.council.CouncilError) are answered by handlers/errors.py."""
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import council, projects
+from bot import cases, council, projects
 from bot.context import AppContext
-from bot.db.models import Person
+from bot.db.models import Case, Person
 from handlers.callbacks import keyboard
 from handlers.council import buttons
 
@@ -73,10 +74,44 @@ async def reception_list(message: Message, command: CommandObject, session: Asyn
     await message.reply(await council.reception.listing(session, person, command.args, ctx))
 
 
+async def reception_matter(message: Message, command: CommandObject, session: AsyncSession,
+                           person: Person, ctx: AppContext, now: datetime) -> None:
+    await message.reply(await council.reception.matter(
+        session, person, command.args, ctx, now, private=message.chat.type == "private"))
+
+
+async def _open_case(session: AsyncSession, ctx: AppContext, wanted: council.CaseWanted,
+                     now: datetime) -> Case:
+    """The council asks for a case; the case loop (above it in the layers) opens it as a
+    private report of `wanted.reporter`, who is told its number."""
+    assert wanted.reporter.tg_id is not None
+    return await cases.report(session, ctx, wanted.reporter, wanted.grid_id, cases.Source(
+        chat_id=wanted.reporter.tg_id, message_id=wanted.source_message_id,
+        text=wanted.text), now)
+
+
+async def reception_result(message: Message, command: CommandObject, session: AsyncSession,
+                           person: Person, ctx: AppContext, now: datetime) -> None:
+    done = await council.reception.record(session, person, command.args, ctx, now)
+    answer, wanted = done.answer, done.case
+    if wanted is not None:
+        case = await _open_case(session, ctx, wanted, now)
+        answer = await council.reception.case_opened(session, person, wanted, case.id,
+                                                     case.number, now)
+    await message.reply(answer)
+
+
+async def topic_case(message: Message, command: CommandObject, session: AsyncSession,
+                     person: Person, ctx: AppContext, now: datetime) -> None:
+    wanted = await council.task_case(session, person, command.args, ctx, now)
+    case = await _open_case(session, ctx, wanted, now)
+    await message.reply(await council.task_case_opened(session, person, wanted, case, now))
+
+
 MEETING_COMMANDS = {  # /command N …: the organizer's step in meeting N
     "meeting_attend": council.attend, "meeting_vote": council.open_vote,
     "meeting_close": council.close, "meeting_cancel": council.cancel,
-    "reception_topic": council.reception.raised,
+    "reception_topic": council.reception.raised, "topic_result": council.result,
 }
 
 
@@ -99,4 +134,7 @@ def build_router() -> Router:
     router.message.register(meeting_step, Command(*MEETING_COMMANDS))
     router.message.register(reception, Command("reception"))
     router.message.register(reception_list, Command("reception_list"))
+    router.message.register(reception_matter, Command("reception_matter"))
+    router.message.register(reception_result, Command("reception_result"))
+    router.message.register(topic_case, Command("topic_case"))
     return router

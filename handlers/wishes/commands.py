@@ -1,5 +1,6 @@
-"""Wish commands: /wish, /wishes, /wish_say, /wish_done (a photo's caption); the 审核 and
-认领 buttons. Refusals (bot.wishes.WishError) are answered by handlers/errors.py."""
+"""Wish commands: /wish, /wishes, /wish_say, /wish_done (a photo's caption), /wish_phone;
+the 审核, 认领 and 同意交换电话 buttons. Refusals (bot.wishes.WishError) are answered by
+handlers/errors.py."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,6 +39,16 @@ async def done(message: Message, command: CommandObject, session: AsyncSession, 
     await message.reply(await wishes.done(session, person, command.args, photo, ctx, now))
 
 
+async def phone(message: Message, command: CommandObject, session: AsyncSession, person: Person,
+                now: datetime) -> None:
+    await message.reply(await wishes.phone(session, person, command.args, now))
+
+
+async def phone_button(query: CallbackQuery, cb: wishes.Phone, session: AsyncSession,
+                       person: Person, now: datetime) -> None:
+    await query.answer(await wishes.phone_button(session, person, cb, now), show_alert=True)
+
+
 async def review(query: CallbackQuery, cb: wishes.Review, session: AsyncSession,
                  person: Person, ctx: AppContext, now: datetime) -> None:
     text = await wishes.review_button(session, person, cb, ctx, now)
@@ -58,8 +69,10 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(review, On(wishes.Review))
     router.callback_query.register(claim, On(wishes.Claim))
+    router.callback_query.register(phone_button, On(wishes.Phone))
     router.message.register(wish, Command("wish"))
     router.message.register(listing, Command("wishes"))
     router.message.register(say, Command("wish_say"))
     router.message.register(done, Command("wish_done"))
+    router.message.register(phone, Command("wish_phone"))
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from ..errors import bad_request
@@ -99,6 +100,50 @@ async def get_my_commands(call: Call, p: Any) -> list[dict[str, str]]:
 async def delete_my_commands(call: Call, p: Any) -> bool:
     call.bot.commands.pop(_scope_key(call, p), None)
     return True
+
+
+# The menu button of each private chat (None: the bot's default); kept beside the bot's
+# state rather than in it.
+_MENU_BUTTONS: weakref.WeakKeyDictionary[Any, dict[int | None, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary())
+_DEFAULT_MENU = {"type": "default"}
+
+
+def _menu_chat(call: Call, p: Any) -> int | None:
+    if p.chat_id is None:
+        return None
+    chat = known_chat(call, p.chat_id)
+    if chat.type != "private":
+        raise bad_request("chat not found")  # menu buttons exist in private chats only
+    return chat.id
+
+
+@api("setChatMenuButton")
+async def set_chat_menu_button(call: Call, p: Any) -> bool:
+    chat_id = _menu_chat(call, p)
+    button = opt(p.menu_button)
+    data = (button.model_dump(mode="json", exclude_none=True, by_alias=True)
+            if button is not None else dict(_DEFAULT_MENU))
+    if data.get("type") == "web_app":
+        if not data.get("text"):
+            raise bad_request("can't parse menu button: text must be non-empty")
+        url = str((data.get("web_app") or {}).get("url", ""))
+        if not url.startswith("https://"):
+            raise bad_request(f"Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+    menus = _MENU_BUTTONS.setdefault(call.bot, {})
+    if data.get("type") == "default":
+        menus.pop(chat_id, None)
+    else:
+        menus[chat_id] = data
+    return True
+
+
+@api("getChatMenuButton")
+async def get_chat_menu_button(call: Call, p: Any) -> dict[str, Any]:
+    menus = _MENU_BUTTONS.get(call.bot, {})
+    chat_id = _menu_chat(call, p)
+    # a chat without its own button shows the bot's default one
+    return dict(menus.get(chat_id) or menus.get(None) or _DEFAULT_MENU)
 
 
 @api("logOut")

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var root = document.getElementById("dash");
+  var cmp = document.getElementById("compare");
   if (!root) { return; }
   var NS = "http://www.w3.org/2000/svg";
   var COLORS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a"];
@@ -137,7 +138,67 @@
     });
   }
 
+  /* The communities side by side: a table sorted by any column (click its head again
+     to reverse; no data always last) and the three rates drawn in the same order. */
+  var RATE_KEYS = {response: 1, resolve: 1, satisfaction: 1, found_share: 1};
+  var compareState = {key: null, desc: true, data: null};
+  function compareDraw() {
+    var d = compareState.data, key = compareState.key, desc = compareState.desc;
+    var rows = d.rows.slice();
+    if (key) {
+      rows.sort(function (a, b) {
+        var x = a[key], y = b[key];
+        if (x === null || x === undefined) { return (y === null || y === undefined) ? 0 : 1; }
+        if (y === null || y === undefined) { return -1; }
+        var c = typeof x === "string" ? x.localeCompare(y, "zh-CN") : x - y;
+        return desc ? -c : c;
+      });
+    }
+    document.getElementById("compare-period").textContent = d.period[0] + " 至 " + d.period[1];
+    rateBars(document.getElementById("chart-compare"), rows);
+    var box = document.getElementById("table-compare");
+    box.innerHTML = "";
+    var t = el("table", {id: "compare-table"}), tr = el("tr");
+    d.columns.forEach(function (c) {
+      var th = el("th", {"data-key": c[0], role: "button", tabindex: "0", "class": "sort"}, c[1]);
+      if (c[0] === key) {
+        th.setAttribute("aria-sort", desc ? "descending" : "ascending");
+        th.textContent = c[1] + (desc ? " ▼" : " ▲");
+      }
+      th.addEventListener("click", function () {
+        compareState.desc = compareState.key === c[0] ? !compareState.desc : c[0] !== "label";
+        compareState.key = c[0];
+        compareDraw();
+      });
+      tr.appendChild(th);
+    });
+    t.appendChild(tr);
+    rows.forEach(function (r) {
+      var row = el("tr", {"data-id": r.id});
+      d.columns.forEach(function (c) {
+        var v = r[c[0]];
+        row.appendChild(el("td", {"class": c[0] === "label" ? "" : "n"},
+          RATE_KEYS[c[0]] ? pct(v) : String(v)));
+      });
+      t.appendChild(row);
+    });
+    box.appendChild(t);
+  }
+  function loadCompare() {
+    if (!cmp) { return; }
+    fetch(cmp.getAttribute("data-src"), {credentials: "same-origin"})
+      .then(function (r) { return r.json(); })
+      .then(function (d) {
+        if (d.error) { return; }
+        compareState.data = d;
+        compareDraw();
+        cmp.setAttribute("data-loaded", "1");
+      })
+      .catch(function () { document.getElementById("compare-period").textContent = "加载失败，稍后自动重试"; });
+  }
+
   function load() {
+    loadCompare();
     fetch(root.getAttribute("data-src"), {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
       .then(function (d) {

@@ -13,6 +13,9 @@ from bot.db.base import Base, TgId, created_at
 OPEN, ACCEPTED, RESOLVED, CLOSED = "open", "accepted", "resolved", "closed"
 ACTIVE = (OPEN, ACCEPTED)
 LEVELS = ("grid", "community", "street", "district")
+# Case.source: reported by a resident (居民反映) or found on a grid worker's round (巡查,
+# 主动发现: bot.rounds).
+RESIDENT, PATROL = "resident", "patrol"
 
 
 class Case(Base):
@@ -30,6 +33,11 @@ class Case(Base):
         Index("ix_cases_community_closed", "community_id", "closed_at"),
         Index("ix_cases_community_accept_due", "community_id", "accept_due"),
         Index("ix_cases_community_resolve_due", "community_id", "resolve_due"),
+        # The web desk (bot.reports.desk): what is active or overdue now, and the ledger's
+        # status filter, without reading a community's history.
+        Index("ix_cases_community_status", "community_id", "status"),
+        # ...and a ledger spanning many communities (a street, an admin), newest first.
+        Index("ix_cases_opened", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,8 +61,8 @@ class Case(Base):
     anonymous: Mapped[bool] = mapped_column(default=False)
     # How the case came in: "resident" (居民反映, any report) or "patrol" (巡查: found first
     # by a grid worker's round, 主动发现; bot.rounds).
-    source: Mapped[str] = mapped_column(String(12), default="resident",
-                                        server_default="resident")
+    source: Mapped[str] = mapped_column(String(12), default=RESIDENT,
+                                        server_default=RESIDENT)
     source_chat_id: Mapped[TgId | None]
     source_message_id: Mapped[int | None]
     media_group_id: Mapped[str | None] = mapped_column(String(64), index=True)

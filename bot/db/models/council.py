@@ -21,6 +21,9 @@ CALLED, VOTING, DECIDED, NO_QUORUM, CANCELLED = (
 # Majority rules: of the participants present.
 MAJORITY, TWO_THIRDS = "majority", "two_thirds"
 CHOICES = ("yes", "no", "abstain")
+# What became of a matter raised at the 书记接待日.
+ANSWERED, CASE, TOPIC, ABSENT = "answered", "case", "topic", "absent"
+RECEPTION_OUTCOMES = (ANSWERED, CASE, TOPIC, ABSENT)
 
 
 class Topic(Base):
@@ -144,3 +147,12 @@ class ReceptionBooking(Base):
                                          index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     at: Mapped[datetime]
+    matter: Mapped[str | None] = mapped_column(Text)  # what the resident wants to raise
+    # After the day: what became of it (RECEPTION_OUTCOMES), by whom, when, and the case
+    # or topic it became.
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None]
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    topic_id: Mapped[int | None]

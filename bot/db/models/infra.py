@@ -30,7 +30,8 @@ class OutboxMessage(Base):
     """A message the bot must deliver, written in the transaction that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),
+                      Index("ix_outbox_message", "chat_id", "message_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[TgId] = mapped_column(index=True)
@@ -51,6 +52,10 @@ class OutboxMessage(Base):
     # PostgreSQL): another replica skips it until the lease lapses (wall clock).
     claimed_by: Mapped[str | None] = mapped_column(String(60))
     claimed_until: Mapped[datetime | None]
+    # May share one message with the replies queued right after it to the same chat
+    # (a rush in a group, bot.delivery.coalesce); then each such row is a part of it.
+    mergeable: Mapped[bool] = mapped_column(default=False)
+    message_id: Mapped[int | None]  # the Telegram message it went out as (shared by parts)
 
 
 class Timer(Base):

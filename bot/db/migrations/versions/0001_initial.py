@@ -76,12 +76,15 @@ def upgrade() -> None:
     sa.Column('sent_at', bot.db.base.UTCDateTime(), nullable=True),
     sa.Column('claimed_by', sa.String(length=60), nullable=True),
     sa.Column('claimed_until', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('mergeable', sa.Boolean(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_chat_id'), ['chat_id'], unique=False)
         batch_op.create_index('ix_outbox_due', ['status', 'not_before'], unique=False)
+        batch_op.create_index('ix_outbox_message', ['chat_id', 'message_id'], unique=False)
 
     op.create_table('timers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -259,8 +262,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_community_opened', ['community_id', 'opened_at'], unique=False)
         batch_op.create_index('ix_cases_community_resolve_due', ['community_id', 'resolve_due'], unique=False)
         batch_op.create_index('ix_cases_community_resolved', ['community_id', 'resolved_at'], unique=False)
+        batch_op.create_index('ix_cases_community_status', ['community_id', 'status'], unique=False)
         batch_op.create_index('ix_cases_grid_status', ['grid_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_media_group_id'), ['media_group_id'], unique=False)
+        batch_op.create_index('ix_cases_opened', ['opened_at'], unique=False)
         batch_op.create_index('ix_cases_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_accept_due', ['status', 'accept_due'], unique=False)
@@ -498,6 +503,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('for_whom', sa.String(length=50), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=True),
     sa.Column('public_text', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
@@ -566,6 +572,15 @@ def upgrade() -> None:
     sa.Column('slot_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('matter', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.String(length=10), nullable=True),
+    sa.Column('outcome_note', sa.Text(), nullable=True),
+    sa.Column('outcome_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.Column('outcome_by_id', sa.Integer(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('topic_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_council_reception_bookings_case_id_cases'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['outcome_by_id'], ['people.id'], name=op.f('fk_council_reception_bookings_outcome_by_id_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_council_reception_bookings_person_id_people'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['slot_id'], ['council_receptions.id'], name=op.f('fk_council_reception_bookings_slot_id_council_receptions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_council_reception_bookings')),
@@ -767,6 +782,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('whistles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_whistles_case_id'), ['case_id'], unique=False)
+
+    op.create_table('wish_consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wish_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('phone', sa.String(length=30), nullable=False),
+    sa.Column('at', bot.db.base.UTCDateTime(), nullable=False),
+    sa.Column('shared_at', bot.db.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_wish_consents_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['wish_id'], ['wishes.id'], name=op.f('fk_wish_consents_wish_id_wishes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wish_consents')),
+    sa.UniqueConstraint('wish_id', 'person_id', name=op.f('uq_wish_consents_wish_id_person_id'))
+    )
+    with op.batch_alter_table('wish_consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wish_consents_wish_id'), ['wish_id'], unique=False)
 
     op.create_table('council_meetings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1029,6 +1059,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_council_meetings_topic_id'))
 
     op.drop_table('council_meetings')
+    with op.batch_alter_table('wish_consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wish_consents_wish_id'))
+
+    op.drop_table('wish_consents')
     with op.batch_alter_table('whistles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_whistles_case_id'))
 
@@ -1145,8 +1179,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_status_accept_due')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index('ix_cases_owner_status')
+        batch_op.drop_index('ix_cases_opened')
         batch_op.drop_index(batch_op.f('ix_cases_media_group_id'))
         batch_op.drop_index('ix_cases_grid_status')
+        batch_op.drop_index('ix_cases_community_status')
         batch_op.drop_index('ix_cases_community_resolved')
         batch_op.drop_index('ix_cases_community_resolve_due')
         batch_op.drop_index('ix_cases_community_opened')
@@ -1174,6 +1210,7 @@ def downgrade() -> None:
 
     op.drop_table('timers')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_message')
         batch_op.drop_index('ix_outbox_due')
         batch_op.drop_index(batch_op.f('ix_outbox_chat_id'))
 
