@@ -38,3 +38,20 @@ async def setup(world):
         user.start_bot()
     await world.settle()
     return zhang, wang, li, chen, zhao, g1, g2
+
+
+async def pass_in_meeting(world, zhang, voters, topic: int, minutes: str):  # type: ignore[no-untyped-def]
+    """Meeting #1 on `topic`: called, 王 and 李 attend (quorum 2), `voters` vote 同意, closed
+    with `minutes`; returns the organizer's "表决通过" answer."""
+    sb = world.sb
+    zhang.say(zhang.id, MEETING.format(topic=topic, quorum=2))
+    await sb.wait_for(zhang.id, lambda m: "已召集会议 #1" in m.body)
+    await world.advance(hours=33, minutes=30)
+    zhang.say(zhang.id, "/meeting_attend 1 @wang @lishifu")
+    await sb.wait_for(zhang.id, lambda m: "现到会 2/4 人" in m.body)
+    zhang.say(zhang.id, "/meeting_vote 1")
+    for user in voters:
+        ballot = await sb.wait_for(user.id, lambda m: "会议 #1 表决" in m.body)
+        await sb.press(user, ballot, "同意")
+    zhang.say(zhang.id, f"/meeting_close 1 {minutes}")
+    return await sb.wait_for(zhang.id, lambda m: "表决通过" in m.body)

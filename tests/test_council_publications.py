@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.db.models import Case
 from bot.db.models.projects import Project
-from tests.council_kit import MEETING, setup
+from tests.council_kit import pass_in_meeting, setup
 
 FORM = "/project_new\n标题：东门雨棚\n说明：老人等车淋雨\n需要表决：是"
 
@@ -23,17 +23,7 @@ async def test_a_meeting_decision_on_a_project_is_published_once(world):
     await sb.wait_for(zhang.id, lambda m: "已进入「议事决议」阶段" in m.body)
     zhang.say(zhang.id, "/project_stage 1")  # 议事决议 → 实施 waits for the meeting
     await sb.wait_for(zhang.id, lambda m: "决议须经居民议事会议：议题 #1" in m.body)
-    zhang.say(zhang.id, MEETING.format(topic=1, quorum=2))
-    await sb.wait_for(zhang.id, lambda m: "已召集会议 #1" in m.body)
-    await world.advance(hours=33, minutes=30)
-    zhang.say(zhang.id, "/meeting_attend 1 @wang @lishifu")
-    await sb.wait_for(zhang.id, lambda m: "现到会 2/4 人" in m.body)
-    zhang.say(zhang.id, "/meeting_vote 1")
-    for user in (wang, li):
-        ballot = await sb.wait_for(user.id, lambda m: "会议 #1 表决" in m.body)
-        await sb.press(user, ballot, "同意")
-    zhang.say(zhang.id, "/meeting_close 1 同意建设雨棚，物业本月施工。")
-    await sb.wait_for(zhang.id, lambda m: "表决通过" in m.body)
+    await pass_in_meeting(world, zhang, (wang, li), 1, "同意建设雨棚，物业本月施工。")
     # the follower's private copy of the stage change is the last thing sent
     private = await sb.wait_for(chen.id, lambda m: "项目 #1" in m.body and "阶段：实施" in m.body)
     assert "居民议事会议表决通过（议题 #1" in private.body
@@ -56,17 +46,7 @@ async def test_a_decision_without_a_project_becomes_cases_then_its_result_is_pub
     await sb.press(wang, post, "👍 附议").answer()
     zhang.say(zhang.id, "/topic_result 1 已约定")
     await sb.wait_for(zhang.id, lambda m: "只有通过的决议才公开落实结果" in m.body)
-    zhang.say(zhang.id, MEETING.format(topic=1, quorum=2))
-    await sb.wait_for(zhang.id, lambda m: "已召集会议 #1" in m.body)
-    await world.advance(hours=33, minutes=30)
-    zhang.say(zhang.id, "/meeting_attend 1 @wang @lishifu")
-    await sb.wait_for(zhang.id, lambda m: "现到会 2/4 人" in m.body)
-    zhang.say(zhang.id, "/meeting_vote 1")
-    for user in (wang, li):
-        ballot = await sb.wait_for(user.id, lambda m: "会议 #1 表决" in m.body)
-        await sb.press(user, ballot, "同意")
-    zhang.say(zhang.id, "/meeting_close 1 广场舞晚上九点前结束，音量不超过60分贝。")
-    closed = await sb.wait_for(zhang.id, lambda m: "表决通过" in m.body)
+    closed = await pass_in_meeting(world, zhang, (wang, li), 1, "广场舞晚上九点前结束，音量不超过60分贝。")
     assert "/topic_result 1" in closed.body
 
     zhang.say(zhang.id, "/topic_case 1")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db.models.polls import Poll
 from bot.db.models.projects import Project
-from tests.council_kit import MEETING, setup
+from tests.council_kit import pass_in_meeting, setup
 
 FORM = "/project_new\n标题：东门雨棚\n说明：老人等车淋雨\n需要表决：{vote}"
 
@@ -32,17 +32,7 @@ async def test_a_council_meeting_decides_the_project(world):
     assert "/meeting 1" in opened.body
     zhang.say(zhang.id, "/project_stage 1")
     await sb.wait_for(zhang.id, lambda m: "决议须经居民议事会议：议题 #1" in m.body)
-    zhang.say(zhang.id, MEETING.format(topic=1, quorum=2))
-    await sb.wait_for(zhang.id, lambda m: "已召集会议 #1" in m.body)
-    await world.advance(hours=33, minutes=30)
-    zhang.say(zhang.id, "/meeting_attend 1 @wang @lishifu")
-    await sb.wait_for(zhang.id, lambda m: "现到会 2/4 人" in m.body)
-    zhang.say(zhang.id, "/meeting_vote 1")
-    for user in (wang, li):
-        ballot = await sb.wait_for(user.id, lambda m: "会议 #1 表决" in m.body)
-        await sb.press(user, ballot, "同意")
-    zhang.say(zhang.id, "/meeting_close 1 同意建设雨棚。")
-    await sb.wait_for(zhang.id, lambda m: "表决通过" in m.body)
+    await pass_in_meeting(world, zhang, (wang, li), 1, "同意建设雨棚。")
     post = await sb.wait_for(g1.id, lambda m: "【决议公开】议题 #1" in m.body)
     assert "社区项目 #1" in post.body  # one publication: the project does not repeat it
     await world.settle()
