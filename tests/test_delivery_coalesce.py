@@ -59,10 +59,10 @@ async def test_a_burst_to_one_group_shares_a_message_and_each_part_is_edited_alo
     sender = Sender(live, bot, telegram_pace())
     assert await sender.flush(timeout=5) == 0
     [merged] = sandbox.bot_messages(group.id)
-    assert merged.text == ("📋 已登记工单 0001\n\n📋 已登记工单 0002\n\n"
-                           "📎 同一问题已有工单 0001，目前共 3 户反映。")  # the newest figure
+    assert merged.text == ("① 📋 已登记工单 0001\n\n② 📋 已登记工单 0002\n\n"
+                           "③ 📎 同一问题已有工单 0001，目前共 3 户反映。")  # the newest figure
     assert [row[0]["text"] for row in merged.reply_markup["inline_keyboard"]] == [
-        "我也遇到 (+2)", "我也遇到 (+0)"]  # one row per case, the freshest count
+        "① 我也遇到 (+2)", "② 我也遇到 (+0)"]  # one row per case, numbered as its text
     async with live.pool() as session:
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert {(r.status, r.message_id) for r in rows} == {("sent", merged.message_id)}
@@ -72,14 +72,14 @@ async def test_a_burst_to_one_group_shares_a_message_and_each_part_is_edited_alo
                              ref="case:2", message_id=merged.message_id, reply_markup=plus(2, 1))
     assert await sender.flush(timeout=5) == 0
     assert [row[0]["text"] for row in merged.reply_markup["inline_keyboard"]] == [
-        "我也遇到 (+2)", "我也遇到 (+1)"]
+        "① 我也遇到 (+2)", "② 我也遇到 (+1)"]
     async with transaction(live.pool) as session:  # a text edit of case 2 keeps case 1's
         await outbox.enqueue(session, group.id, "editMessageText", now=live.clock.now(),
                              ref="case:2", message_id=merged.message_id,
                              text="📋 工单 0002 已受理", reply_markup=plus(2, 1))
     assert await sender.flush(timeout=5) == 0
-    assert merged.text == ("📋 已登记工单 0001\n\n📋 工单 0002 已受理\n\n"
-                           "📎 同一问题已有工单 0001，目前共 3 户反映。")
+    assert merged.text == ("① 📋 已登记工单 0001\n\n② 📋 工单 0002 已受理\n\n"
+                           "③ 📎 同一问题已有工单 0001，目前共 3 户反映。")
     assert len(merged.reply_markup["inline_keyboard"]) == 2
     async with transaction(live.pool) as session:  # about a case not in it: a fresh reply
         await outbox.enqueue(session, group.id, "editMessageText", now=live.clock.now(),
@@ -111,7 +111,7 @@ async def test_order_holds_around_a_reply_that_cannot_merge(sandbox, bot, live):
     await queue(live, group.id, [("case:3", "三", None), ("case:4", "四", None)])
     sender = Sender(live, bot, telegram_pace())
     assert await sender.flush(timeout=10) == 0
-    assert [m.text for m in sandbox.bot_messages(group.id)] == ["一\n\n二", "通知", "三\n\n四"]
+    assert [m.text for m in sandbox.bot_messages(group.id)] == ["① 一\n\n② 二", "通知", "① 三\n\n② 四"]
 
 
 async def test_telegram_limits_split_a_long_rush_into_several_messages(sandbox, bot, live):
@@ -151,7 +151,7 @@ async def test_a_429_on_a_merged_message_keeps_every_part(sandbox, bot, live):
     sandbox.inject("sendMessage", 429, retry_after=1, times=1)
     sender = Sender(live, bot, telegram_pace())
     assert await sender.flush(timeout=10) == 0
-    assert [m.text for m in sandbox.bot_messages(group.id)] == ["一\n\n二"]
+    assert [m.text for m in sandbox.bot_messages(group.id)] == ["① 一\n\n② 二"]
 
 
 def test_the_group_pace_after_a_burst_is_even():

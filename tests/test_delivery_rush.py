@@ -105,7 +105,10 @@ async def test_sixty_complaints_in_one_group_are_each_answered_within_15_s(world
     async with world.ctx.pool() as session:
         count = await session.scalar(select(Case.plus_count).where(
             Case.id == int(data.split(":")[-1])))
-    assert after[row] == f"我也遇到 (+{count})" != before[row]  # the case's own count now
+    mark, label = after[row].split(" ", 1)
+    assert label == f"我也遇到 (+{count})" and after[row] != before[row]  # its own count now
+    case_id = int(data.split(":")[-1])
+    assert f"{mark} 📋 已登记工单 {numbers[case_id]}" in merged.body  # numbered as its card
     assert after[:row] + after[row + 1:] == before[:row] + before[row + 1:]  # the others
     assert merged.body == text_before  # the other cases' text is still there
     again = await sb.press(wang, merged, data).answer()  # a double press changes nothing

@@ -57,25 +57,38 @@ def _rows(payload: Mapping[str, Any]) -> list[list[dict[str, Any]]] | None:
     return list(markup.get("inline_keyboard") or [])
 
 
+def _mark(n: int) -> str:
+    """①, ②, … ⑳, then (21): which text a keyboard row belongs to."""
+    return chr(0x2460 + n) if n < 20 else f"({n + 1})"
+
+
 def compose(parts: Sequence[Part]) -> tuple[str, list[list[dict[str, Any]]]]:
-    """The text and keyboard rows of one message made of `parts`, in order."""
+    """The text and keyboard rows of one message made of `parts`, in order. With more than
+    one text, each is numbered ①, ②… and its buttons carry the same number."""
     texts: list[tuple[str | None, str]] = []
+    where: list[int] = []  # part index → index of its text
     for ref, payload in parts:
         text = str(payload["text"])
         same = _NUMBER.sub("#", text)
         for i, (seen_ref, seen) in enumerate(texts):
             if ref is not None and seen_ref == ref and _NUMBER.sub("#", seen) == same:
                 texts[i] = (ref, text)  # the newer figures replace the older ones
+                where.append(i)
                 break
         else:
+            where.append(len(texts))
             texts.append((ref, text))
-    sections: dict[object, list[list[dict[str, Any]]]] = {}
+    sections: dict[object, tuple[int, list[list[dict[str, Any]]]]] = {}
     for i, (ref, payload) in enumerate(parts):
         rows = _rows(payload)
-        if rows is not None:
-            sections[ref if ref is not None else i] = rows  # a subject's latest wins
-    keyboard = [row for rows in sections.values() for row in rows]
-    return SEPARATOR.join(text for _, text in texts), keyboard
+        if rows is not None:  # a subject's latest wins, numbered as its first text
+            key = ref if ref is not None else i
+            sections[key] = (sections[key][0] if key in sections else where[i], rows)
+    if len(texts) == 1:
+        return texts[0][1], [row for _, rows in sections.values() for row in rows]
+    keyboard = [[{**button, "text": f"{_mark(n)} {button['text']}"} for button in row]
+                for n, rows in sections.values() for row in rows]
+    return SEPARATOR.join(f"{_mark(n)} {text}" for n, (_, text) in enumerate(texts)), keyboard
 
 
 def _size(text: str) -> int:
