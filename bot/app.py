@@ -70,7 +70,7 @@ def load_classifier(settings: Settings) -> Any:
     from nlp import Classifier
 
     classifier = Classifier.from_file(settings.rules_file)
-    classifier.classify("楼道灯坏了")  # warm the tokenizer once, at start-up
+    classifier.classify("楼道灯坏了")  # warm the normaliser and weights once, at start-up
     return classifier
 
 

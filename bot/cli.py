@@ -63,11 +63,14 @@ def run(verbose: bool) -> int:
         if code:
             return code
     from bot.app import run as run_app
+    from nlp import RulesError
 
     try:
         asyncio.run(run_app(settings, token))
     except TokenError as exc:
         raise fail(str(exc), 2) from None
+    except RulesError as exc:  # LINLI_RULES_FILE: every error, no traceback
+        raise fail(str(exc)) from None
     return 0
 
 
@@ -175,22 +178,12 @@ def _import_org(path: Any) -> int:
 
 # --- the classifier -------------------------------------------------------------------------
 
-ENGINE = click.option(
-    "--engine", type=click.Choice(["learned", "rules"]), default=None,
-    help="learned keyword weights or the hand rules (default: LINLI_CLASSIFIER, else learned; "
-         "a LINLI_RULES_FILE decides by its kind).")
-
-
-def _classifier(engine: str | None) -> Any:
-    """The configured classifier; --engine keeps LINLI_RULES_FILE only if it is of its kind."""
+def _classifier() -> Any:
+    """The configured classifier: the packaged one plus LINLI_RULES_FILE's words, if set."""
     from nlp import Classifier, RulesError
-    from nlp.vocab import is_word_file
 
-    rules = load_settings().rules_file
     try:
-        if engine and rules is not None and (engine == "learned") != is_word_file(rules):
-            rules = None
-        return Classifier.from_file(rules, engine=engine)
+        return Classifier.from_file(load_settings().rules_file)
     except RulesError as exc:
         raise fail(str(exc)) from None
 
@@ -200,16 +193,15 @@ def _classifier(engine: str | None) -> Any:
                              "echo '楼道里一股燃气味' | linli classify --explain"))
 @click.option("--explain", is_flag=True,
               help='Add "explain" (判断依据：the three strongest reasons) and "matched".')
-@ENGINE
-def classify(explain: bool, engine: str | None) -> int:
+def classify(explain: bool) -> int:
     """Classify messages from stdin: one JSON result per input line on stdout.
 
     Input lines are JSON objects {"id": …, "text": …} or plain text. Each result has
     intent, category, urgency, place and confidence. Exits 1 if a line was malformed.
-    Words: LINLI_RULES_FILE (a word file adds weights; a full rule file selects the rules)."""
+    A word file in LINLI_RULES_FILE adds its words' weights."""
     from nlp.cli import run_classify
 
-    return run_classify(sys.stdin, sys.stdout, classifier=_classifier(engine), explain=explain)
+    return run_classify(sys.stdin, sys.stdout, classifier=_classifier(), explain=explain)
 
 
 @cli.group(context_settings=CONTEXT, epilog=examples("linli nlp eval labelled.jsonl",
@@ -236,14 +228,12 @@ class _Counting:
 
 
 @nlp.command("eval", epilog=examples("linli nlp eval tests/data/nlp_regression.jsonl",
-                                     "linli nlp eval labelled.jsonl --json --no-errors",
-                                     "linli nlp eval labelled.jsonl --engine rules"))
+                                     "linli nlp eval labelled.jsonl --json --no-errors"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON document.")
 @click.option("--errors/--no-errors", default=True, show_default=True,
               help="List the misclassified rows with the reasons that fired.")
-@ENGINE
-def nlp_eval(file: Path, as_json: bool, errors: bool, engine: str | None) -> int:
+def nlp_eval(file: Path, as_json: bool, errors: bool) -> int:
     """Score the classifier on a labelled JSON Lines file.
 
     Each line: {"text", "intent", "category", "urgency", "building"?}. Prints intent
@@ -253,7 +243,7 @@ def nlp_eval(file: Path, as_json: bool, errors: bool, engine: str | None) -> int
 
     total = sum(1 for line in file.open(encoding="utf-8") if line.strip())
     with progress("classifying", "msg") as update:
-        clf = _Counting(_classifier(engine), total, update)
+        clf = _Counting(_classifier(), total, update)
         return run_eval(file, sys.stdout, as_json=as_json, show_errors=errors,
                         classifier=clf)  # type: ignore[arg-type]
 
@@ -317,15 +307,17 @@ def nlp_corrections(out: Any) -> int:
 
 
 @nlp.command("suggest", epilog=examples("linli nlp suggest",
-                                        "linli nlp suggest >> my-rules-todo.yaml"))
+                                        "linli nlp suggest > my-words-todo.yaml"))
 def nlp_suggest() -> int:
-    """Words common in cases organizers re-labelled but missing from the rules.
+    """Candidate words for a word file, from the cases organizers re-labelled.
 
-    Reads the corrections in the database; prints candidate keywords per category,
-    ready to paste into the rules file."""
+    Reads the corrections in the database; prints, per category, the words common in
+    them that the classifier does not weigh for it yet, as a word file (words:) to
+    edit and use as LINLI_RULES_FILE."""
     from bot.cases.corrections import print_suggestions
 
-    return with_engine(lambda engine: print_suggestions(engine, load_settings(), sys.stdout))
+    clf = _classifier()
+    return with_engine(lambda engine: print_suggestions(engine, load_settings(), sys.stdout, clf))
 
 
 def _add_feature_commands() -> None:

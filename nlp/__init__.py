@@ -1,14 +1,14 @@
-"""Linli NLP: rule-based classification of neighbourhood chat messages.
+"""Linli NLP: classification of neighbourhood chat messages by learned keyword weights.
 
     >>> from nlp import Classifier
-    >>> c = Classifier.from_file()          # packaged default rules
+    >>> c = Classifier.from_file()          # packaged weights and general rules
     >>> c.classify("3栋电梯又坏了!!!").category
     'elevator'
 """
 
 from .classifier import Classification, Classifier, explain_matched
+from .labels import CATEGORIES, INTENTS, RulesError
 from .place import Place, extract_place
-from .rules import CATEGORIES, INTENTS, RulesError, default_rules_path
 
 __all__ = [
     "CATEGORIES",
@@ -17,7 +17,6 @@ __all__ = [
     "Classifier",
     "Place",
     "RulesError",
-    "default_rules_path",
     "explain_matched",
     "extract_place",
 ]

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TextIO
 
 from .classifier import Classification, Classifier, explain_matched
+from .labels import CATEGORIES, INTENTS
 from .normalize import normalize
 from .place import extract_place
-from .rules import CATEGORIES, INTENTS
 
 __all__ = [
     "correction_rows",
@@ -239,7 +239,7 @@ def run_eval(
         stdout.write(json.dumps(res, ensure_ascii=False, indent=2) + "\n")
         return 0
     w = stdout.write
-    w(f"rules: {clf.rules_path}\ndata:  {path}\n\n")
+    w(f"classifier: {clf.rules_path}\ndata:       {path}\n\n")
     w(f"intent accuracy        {res['intent_accuracy']:.3f}  (n={res['rows']})\n")
     w(
         f"category macro-F1      {res['category_macro_f1']:.3f}  "
@@ -292,14 +292,14 @@ def suggest_words(
     top: int = 20,
     min_count: int = 2,
 ) -> dict[str, list[tuple[str, int]]]:
-    """Words frequent in corrected messages of a category but absent from its rules.
+    """Words frequent in corrected messages of a category that do not count for it yet.
 
     ``corrections`` yields ``(text, category)`` pairs: messages an organizer
     re-labelled.  Each message counts a word once.  Stopwords, punctuation,
-    numbers, Latin-only tokens, single characters, words already covered by
-    the category's rules (as keyword, co-occurrence entry, or contained in /
-    containing one of them) and words seen fewer than ``min_count`` times are
-    dropped.  Pure: reads nothing but its arguments.
+    numbers, Latin-only tokens, single characters, words the classifier already
+    weighs for the category (a keyword with a positive weight or a word of the
+    word file, or a word containing or contained in one of them) and words seen
+    fewer than ``min_count`` times are dropped.  Pure: reads nothing but its arguments.
     """
     counts: dict[str, Counter] = {}
     for text, cat in corrections:
@@ -310,17 +310,13 @@ def suggest_words(
     out: dict[str, list[tuple[str, int]]] = {}
     for cat, cnt in counts.items():
         known = classifier.known_words(cat)
-        rules = classifier.rules.categories.get(cat) if classifier.engine == "rules" else None
-        pats = [rx for rx, _, _ in rules.patterns] if rules is not None else []
         cands = []
-        for word, n in cnt.most_common():
+        for word, n in sorted(cnt.items(), key=lambda e: (-e[1], e[0])):  # ties: stable
             if n < min_count:
                 break
             if len(word) < 2 or word in _STOP or _JUNK.match(word):
                 continue
             if word in known or any(k in word or word in k for k in known if len(k) > 1):
-                continue
-            if any(rx.fullmatch(word) for rx in pats):
                 continue
             cands.append((word, n))
             if len(cands) >= top:
@@ -336,24 +332,19 @@ def run_suggest(
     rules_path: str | Path | None = None,
     top: int = 20,
 ) -> int:
-    """Print :func:`suggest_words` as YAML-ish lines ready to paste into the rule
-    file (rule engine) or the word file (learned engine)."""
+    """Print :func:`suggest_words` as a word file (``words:``) ready to edit and
+    use as ``LINLI_RULES_FILE``."""
     clf = classifier or Classifier.from_file(rules_path)
     sugg = suggest_words(rows, clf, top=top)
     if not any(sugg.values()):
         stdout.write("no suggestions (not enough corrected messages)\n")
         return 0
-    learned = clf.engine == "learned"
-    if learned:
-        stdout.write("words:   # candidates: word: weight  # seen in N messages\n")
+    stdout.write("words:   # candidates: word: weight  # seen in N messages\n")
     for cat in sorted(sugg):
         words = sugg[cat]
         if not words:
             continue
-        if learned:
-            stdout.write(f"  {cat}:\n")
-        else:
-            stdout.write(f"{cat}:\n  keywords:   # candidates: word: weight  # seen in N messages\n")
+        stdout.write(f"  {cat}:\n")
         for w, n in words:
             stdout.write(f"    {w}: 1  # {n}\n")
     return 0

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from .classifier import Classification, Reasons
 from .features import Featurizer, scale_factor
+from .labels import CATEGORIES, INTENTS, RulesError
 from .normalize import normalize
 from .place import extract_place
-from .rules import CATEGORIES, INTENTS, RulesError
-from .tokenizer import DomainTokenizer, domain_words, get_learned_tokenizer
+from .tokenizer import DomainTokenizer, domain_words, get_tokenizer
 from .vocab import General, UserWords, load_general, load_user_words
 
 __all__ = [
@@ -237,7 +237,7 @@ class LearnedClassifier:
         tokens = weights.header.get("tokens", "jieba")
         self._tokenizer = tokenizer
         self.featurizer = Featurizer(
-            (tokenizer or get_learned_tokenizer()) if tokens == "jieba" else None,
+            (tokenizer or get_tokenizer()) if tokens == "jieba" else None,
             phrases(general, tokens) if weights.header.get("phrases", "yes") == "yes" else (),
             weights.bigrams,
             general if weights.header.get("cues", "no") == "yes" else None,
@@ -256,7 +256,7 @@ class LearnedClassifier:
 
     def tokens(self, text: str) -> list[str]:
         """jieba words (for ``nlp suggest``), whatever the weights' own tokens are."""
-        tok = self.featurizer.tokenizer or self._tokenizer or get_learned_tokenizer()
+        tok = self.featurizer.tokenizer or self._tokenizer or get_tokenizer()
         return tok.cut(normalize(text))
 
     def known_words(self, category: str) -> set[str]:

@@ -25,7 +25,7 @@ __all__ = ["normalize", "t2s", "to_halfwidth"]
 
 _FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FW_TABLE[0x3000] = 0x20  # ideographic space
-# a few CJK punctuation marks that mean the same as ASCII ones for our rules
+# a few CJK punctuation marks that mean the same as ASCII ones to the classifier
 _FW_TABLE.update({ord("。"): ord("."), ord("、"): ord(","), ord("～"): ord("~")})
 
 _PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]")

@@ -9,7 +9,10 @@
 * Its dictionary is jieba's own (trimmed to words with frequency >=
   ``MIN_FREQ``) merged with ``nlp/data/userdict.txt``; the merged file and
   its prefix-dict cache are written once to the cache dir.
-* Built once per process (:func:`get_tokenizer`), never per message.
+* Built once per process (:func:`get_tokenizer`), never per message, and
+  never changed after.  jieba itself is imported only then: the shipped
+  weights use characters, so classifying never needs it (``nlp suggest``,
+  a ``tokens: jieba`` weights file and the FAQ matcher do).
 * ``HMM=False`` everywhere, so new-word discovery cannot split domain words.
 """
 
@@ -20,8 +23,10 @@ import os
 import threading
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
+if TYPE_CHECKING:
+    import jieba
 
 __all__ = ["DomainTokenizer", "cache_dir", "cut", "domain_words", "get_tokenizer", "userdict_path"]
 
@@ -61,8 +66,7 @@ def cache_dir() -> Path:
 
 # jieba's main dictionary has 349k words; words seen fewer than this many times in
 # its corpus are dropped from our copy.  That halves start-up time and memory
-# (the prefix dict is ~85 MB in full) and does not matter for rule matching,
-# which uses substrings; domain words come from the user dictionary.
+# (the prefix dict is ~85 MB in full); domain words come from the user dictionary.
 MIN_FREQ = 5
 
 
@@ -71,6 +75,8 @@ def _derived_dictionary() -> Path:
     dictionary, written once to the cache dir; its name changes whenever
     either input changes, so a stale file is never used."""
     import hashlib
+
+    import jieba
 
     src = Path(jieba.__file__).parent / "dict.txt"
     user = userdict_path().read_bytes()
@@ -103,6 +109,8 @@ class DomainTokenizer:
     """Wraps one initialised ``jieba.Tokenizer`` with the domain dictionary."""
 
     def __init__(self, extra_words: tuple[str, ...] = ()) -> None:
+        import jieba
+
         d = _derived_dictionary()
         tok = jieba.Tokenizer(dictionary=str(d))
         tok.tmp_dir = str(d.parent)
@@ -140,21 +148,6 @@ def get_tokenizer() -> DomainTokenizer:
             if _instance is None:
                 _instance = DomainTokenizer()
     return _instance
-
-
-_learned_instance: DomainTokenizer | None = None
-
-
-def get_learned_tokenizer() -> DomainTokenizer:
-    """The learned classifier's own tokenizer (built on first use).  The rule
-    engine adds its token-only words to :func:`get_tokenizer`'s instance;
-    this one stays exactly as the weights were trained with."""
-    global _learned_instance
-    if _learned_instance is None:
-        with _lock:
-            if _learned_instance is None:
-                _learned_instance = DomainTokenizer()
-    return _learned_instance
 
 
 def cut(text: str) -> list[str]:

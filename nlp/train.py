@@ -3,8 +3,9 @@
 Needs scikit-learn (``pip install -e '.[train]'``); classifying never does.
 
 For intent, category and urgency it fits a plain L2 logistic regression over
-binary features (jieba tokens of the project's tokenizer and the curated
-vocabulary phrases of ``nlp/rules/general.yaml``; see nlp/features.py), then:
+binary features (characters, character pairs, the curated vocabulary phrases
+of ``nlp/rules/general.yaml`` and the life-safety cue families; see
+nlp/features.py), then:
 
 * cross-validates the whole pure-Python decision (pruned, rounded weights plus
   the life-safety rules) on 5 folds of the training data and reports intent
@@ -30,10 +31,10 @@ from pathlib import Path
 from typing import TextIO
 
 from .features import Featurizer, scale_factor
+from .labels import CATEGORIES, INTENTS
 from .model import FORMAT, TASK_LABELS, decide, default_weights_path, phrases
 from .normalize import normalize
-from .rules import CATEGORIES, INTENTS
-from .tokenizer import get_learned_tokenizer
+from .tokenizer import get_tokenizer
 from .vocab import General, load_general
 
 __all__ = [
@@ -161,7 +162,7 @@ class _Data:
 
 
 def _prepare(rows: list[dict], general: General, opt: Options) -> _Data:
-    fz = Featurizer(get_learned_tokenizer() if opt.tokens == "jieba" else None,
+    fz = Featurizer(get_tokenizer() if opt.tokens == "jieba" else None,
                     phrases(general, opt.tokens) if opt.phrases else (), opt.bigrams,
                     general if opt.cues else None, opt.numbers)
     feats, cues = [], []

@@ -1,8 +1,8 @@
 """The curated vocabulary and general rules (``nlp/rules/general.yaml``) and a
-community's own word list (``LINLI_RULES_FILE`` in the learned mode).
+community's own word file (``LINLI_RULES_FILE``).
 
 Both are small YAML files a community organizer can read.  Loading errors are
-:class:`~nlp.rules.RulesError`, like the rule files'.
+:class:`~nlp.labels.RulesError`.
 """
 
 from __future__ import annotations
@@ -14,23 +14,20 @@ from pathlib import Path
 
 import yaml
 
+from .labels import CATEGORIES, INTENTS, RulesError
 from .normalize import normalize
-from .rules import CATEGORIES, INTENTS, RulesError
 
 __all__ = [
     "USER_LABELS",
     "General",
     "UserWords",
     "default_general_path",
-    "is_word_file",
     "load_general",
     "load_user_words",
     "parse_user_words",
 ]
 
 USER_LABELS = (*INTENTS, *CATEGORIES, "urgent")
-_TOP_WORDS = re.compile(r"^words\s*:", re.M)
-_TOP_CATEGORIES = re.compile(r"^categories\s*:", re.M)
 _LIST_KEYS = ("hypothetical", "question", "resolved", "still_broken", "notice", "worry")
 _CLAUSE_END = ",.!?;:"
 
@@ -202,17 +199,23 @@ def parse_user_words(doc: object, path: str) -> UserWords:
     return UserWords(path, words)
 
 
-def is_word_file(path: str | Path) -> bool:
-    """A community word file (top-level ``words:``) rather than a full rule file
-    (top-level ``categories:``); decided from the text, without parsing it."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RulesError(str(p), [(None, f"cannot read file: {e}")]) from e
-    return bool(_TOP_WORDS.search(text)) and not _TOP_CATEGORIES.search(text)
+OLD_RULE_FILE = (
+    'an old full rule file (top-level "categories:"): the hand-rule engine was removed. '
+    'Convert it to a word file: a top-level "words:" with one block per label (an intent, '
+    'a category or "urgent") of "word: weight" lines, e.g. "words: {noise: {敲锣: 3}}" '
+    '(docs/nlp.md, "Your own words"), or unset LINLI_RULES_FILE to use the packaged '
+    "classifier alone")
+OLD_RULE_FILE_ZH = (
+    "{path} 是旧版的完整规则文件（顶层是 categories:）。手写规则引擎已经停用，这种文件不能再加载。\n"
+    "请把它改写成词表文件：顶层写 words:，每个标签（意图、类别或 urgent）下面写“词语: 权重”，例如：\n"
+    "words:\n  noise: {{敲锣: 3}}\n  urgent: {{跑气: 4}}\n"
+    "只需搬入本社区自己加的词；权重叠加在内置分类器学到的权重之上。"
+    "也可以不设置 LINLI_RULES_FILE，只用内置分类器。")
 
 
 def load_user_words(path: str | Path) -> UserWords:
     p = Path(path)
-    return parse_user_words(_read_yaml(p), str(p))
+    doc = _read_yaml(p)
+    if isinstance(doc, dict) and "categories" in doc:
+        raise RulesError(str(p), [(None, OLD_RULE_FILE)], zh=OLD_RULE_FILE_ZH.format(path=p))
+    return parse_user_words(doc, str(p))

@@ -43,4 +43,5 @@ async def test_staff_see_why_a_case_was_classified(ctx: AppContext, cw: World) -
     got = await say(ctx, cw.resident, "3号楼楼道里一股燃气味", 40)
     assert render.reasons_line(got.case).startswith("判断依据：")
     await act(ctx, cases.reclassify, got.case.id, who=cw.organizer, category="sanitation")
-    assert render.reasons_line(await get_case(ctx, got.case.id)) == ""  # re-labelled by a person: no stale reasons
+    # re-labelled by a person: no stale reasons
+    assert render.reasons_line(await get_case(ctx, got.case.id)) == ""

@@ -32,6 +32,18 @@ def test_nlp_suggest_on_a_new_database(tmp_path):
     assert result.returncode == 0 and "no suggestions" in result.stdout
 
 
+def test_an_old_rule_file_stops_the_classifier_commands_with_what_to_do(tmp_path):
+    old = tmp_path / "rules.yaml"
+    old.write_text("version: 1\ncategories:\n  noise:\n    keywords:\n      敲锣: 3\n",
+                   encoding="utf-8")
+    data = Path(__file__).parent / "data" / "nlp_regression.jsonl"
+    for args in (("nlp", "eval", str(data)), ("nlp", "suggest")):
+        result = run_linli(*args, env={"LINLI_RULES_FILE": str(old)}, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert 'top-level "categories:"' in result.stderr and "word file" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_org_file_setting_is_the_default_and_is_checked_at_run(tmp_path):
     env = {"LINLI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
            "LINLI_ORG_FILE": str(EXAMPLE)}
@@ -59,4 +71,24 @@ async def test_a_token_telegram_rejects_stops_linli_run_with_an_explanation(sand
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2
     assert "rejected by Telegram" in err.decode() and "@BotFather" in err.decode()
+    assert "Traceback" not in err.decode()
+
+
+async def test_an_old_rule_file_stops_linli_run_with_what_to_do(sandbox, tmp_path):
+    import asyncio
+    import os
+    import sys
+
+    old = tmp_path / "rules.yaml"
+    old.write_text("categories:\n  noise:\n    keywords:\n      敲锣: 3\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    env.update(LINLI_BOT_TOKEN=sandbox.token, LINLI_API_BASE_URL=sandbox.url,
+               LINLI_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x.db",
+               LINLI_RULES_FILE=str(old))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1
+    assert 'top-level "categories:"' in err.decode() and "word file" in err.decode()
     assert "Traceback" not in err.decode()

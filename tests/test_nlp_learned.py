@@ -1,6 +1,7 @@
 """The learned classifier (nlp/model.py, nlp/train.py): the shipped weights match
 their training data, train -> classify round trip, explanations, the general
-rules (one test each), a community's own words, and which engine is used."""
+rules (one test each), a community's own word file and its reload (an old full
+rule file is refused with what to do)."""
 from __future__ import annotations
 
 import io
@@ -20,7 +21,7 @@ from nlp.vocab import load_general, parse_user_words
 
 @pytest.fixture(scope="module")
 def learned() -> Classifier:
-    return Classifier.from_file(engine="learned")
+    return Classifier.from_file()
 
 
 @pytest.fixture(scope="module")
@@ -153,11 +154,6 @@ def test_explain_names_the_keywords_with_their_weights(learned):
     assert res["explain"].startswith("判断依据：") and res["matched"]
 
 
-def test_emoji_only_is_chatter(learned):
-    r = learned.classify("👍👍")
-    assert (r.intent, r.category, r.urgency) == ("chatter", "none", "normal")
-
-
 # --------------------------------------------------------------------------- general rules
 
 
@@ -214,7 +210,7 @@ def test_own_word_file_adds_weight_and_is_explained(tmp_path):
     p = tmp_path / "words.yaml"
     p.write_text("words:\n  greenery: {紫藤架: 8}\n  urgent: {紫藤架: 12}\n", encoding="utf-8")
     clf = Classifier.from_file(p)
-    assert clf.engine == "learned" and clf.rules_path == str(p)
+    assert clf.rules_path == str(p)
     r = clf.classify("紫藤架坏了，没人管")
     assert (r.category, r.urgency) == ("greenery", "urgent")
     assert any("紫藤架(自定义)" in m for m in r.matched)
@@ -234,29 +230,78 @@ def test_bad_word_file_is_refused_and_reload_keeps_the_old(tmp_path):
         parse_user_words({"words": {"urgent": {"x": True}}}, "t")
 
 
-def test_engine_choice(monkeypatch, tmp_path):
-    from nlp.rules import default_rules_path
-
-    monkeypatch.setenv("LINLI_CLASSIFIER", "rules")
-    assert Classifier.from_file().engine == "rules"
-    monkeypatch.setenv("LINLI_CLASSIFIER", "learned")
-    assert Classifier.from_file().engine == "learned"
-    assert Classifier.from_file(default_rules_path()).engine == "rules"  # a full rule file
-    monkeypatch.setenv("LINLI_CLASSIFIER", "neural")
-    with pytest.raises(RulesError):
-        Classifier.from_file()
-
-
-def test_reload_switches_engine_by_file_kind(tmp_path):
-    from nlp.rules import default_rules_path
-
-    clf = Classifier.from_file(engine="learned")
-    clf.reload(default_rules_path())
-    assert clf.engine == "rules"
+def test_word_file_edited_in_place_is_picked_up_by_reload(tmp_path):
     p = tmp_path / "words.yaml"
+    p.write_text("words:\n  greenery: {紫藤架: 8}\n", encoding="utf-8")
+    clf = Classifier.from_file(p)
+    assert clf.classify("天天敲锣，吵得要命").category == "noise"
+    assert not any("敲锣(自定义)" in m for m in clf.classify("天天敲锣，吵得要命").matched)
     p.write_text("words:\n  noise: {敲锣: 5}\n", encoding="utf-8")
-    clf.reload(p)
-    assert clf.engine == "learned" and clf.classify("天天敲锣，烦死了").category == "noise"
+    clf.reload()  # the same file again
+    assert any("敲锣(自定义)" in m for m in clf.classify("天天敲锣，吵得要命").matched)
+    assert "紫藤架" not in clf.known_words("greenery")
+
+
+def test_word_file_with_a_yaml_error_names_the_line(tmp_path):
+    p = tmp_path / "words.yaml"
+    p.write_text("words:\n  noise: {敲锣: 5}\n  greenery: [\n", encoding="utf-8")
+    with pytest.raises(RulesError) as e:
+        Classifier.from_file(p)
+    assert e.value.errors[0][0] == 4 and "not valid YAML" in str(e.value)
+
+
+def test_old_full_rule_file_is_refused_with_what_to_do(tmp_path):
+    """The hand-rule engine is gone: a rule file (categories:) gets an error that says
+    to convert it to a word file, in English (CLI, logs) and Chinese (organizers)."""
+    words = tmp_path / "words.yaml"
+    words.write_text("words:\n  noise: {敲锣: 5}\n", encoding="utf-8")
+    old = tmp_path / "rules.yaml"
+    old.write_text("version: 1\ncategories:\n  noise:\n    keywords:\n      敲锣: 3\n"
+                   "intents:\n  complaint:\n    keywords: {坏了: 2}\n", encoding="utf-8")
+    with pytest.raises(RulesError) as e:
+        Classifier.from_file(old)
+    assert 'top-level "categories:"' in str(e.value) and '"words:"' in str(e.value)
+    assert "旧版的完整规则文件" in e.value.zh and "words:" in e.value.zh
+    clf = Classifier.from_file(words)
+    with pytest.raises(RulesError):
+        clf.reload(old)
+    assert clf.rules_path == str(words)  # the last good file stays
+    assert any("敲锣(自定义)" in m for m in clf.classify("天天敲锣，吵得要命").matched)
+
+
+def test_the_old_engine_setting_is_ignored_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setenv("LINLI_CLASSIFIER", "rules")
+    with caplog.at_level("WARNING", logger="nlp.classifier"):
+        clf = Classifier.from_file()
+    assert clf.classify("电梯又坏了，爬了十八层").category == "elevator"
+    assert "LINLI_CLASSIFIER=rules is ignored" in caplog.text
+
+
+async def test_an_organizer_reloads_an_old_rule_file_then_a_word_file(world, tmp_path):
+    """/reload_rules through the real bot: an old rule file is refused in Chinese with
+    what to do, classification goes on; the converted word file then counts."""
+    from tests.test_cases_e2e import case_row, setup
+
+    zhang, liu, chen, wang, group = await setup(world)
+    sb = world.sb
+    world.ctx.classifier = Classifier.from_file()  # its own: the shared one stays untouched
+    path = tmp_path / "rules.yaml"
+    path.write_text("categories:\n  greenery:\n    keywords:\n      紫藤架: 3\n",
+                    encoding="utf-8")
+    world.ctx.settings.rules_file = path
+    liu.say(liu.id, "/reload_rules")
+    refused = await sb.wait_for(liu.id, lambda m: "旧版的完整规则文件" in m.body)
+    assert "仍使用原规则" in refused.text and "words:" in refused.text
+    assert "Traceback" not in refused.text
+    chen.say(group, "3号楼楼道灯坏了好几天了")
+    await sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body)
+
+    path.write_text("words:\n  greenery: {紫藤架: 8}\n", encoding="utf-8")
+    liu.say(liu.id, "/reload_rules")
+    await sb.wait_for(liu.id, lambda m: "分类规则已重新加载" in m.body and str(path) in m.body)
+    chen.say(group, "北门那个紫藤架塌了一半，没人管")
+    await sb.wait_for(group.id, lambda m: "东湖-2026-0002" in m.body)
+    assert (await case_row(world, "东湖-2026-0002")).category == "greenery"
 
 
 def test_confidence_is_a_probability(learned):
@@ -265,34 +310,12 @@ def test_confidence_is_a_probability(learned):
         assert 0 < c <= 1 and not math.isnan(c)
 
 
-def test_suggest_for_the_learned_engine_prints_a_word_file(learned):
-    from nlp.cli import run_suggest
-
-    out = io.StringIO()
-    rows = [("北门的紫藤架塌了", "greenery"), ("紫藤架又塌了一截", "greenery")]
-    assert run_suggest(rows, out, classifier=learned) == 0
-    text = out.getvalue()
-    assert text.startswith("words:") and "  greenery:\n    紫藤: 1  # 2" in text
-
-
-def test_without_a_setting_the_default_engine_classifies(monkeypatch):
-    """One constant decides the default (nlp.classifier.DEFAULT_ENGINE: the rules
-    until the learned weights win on the held-out set); a setting overrides it."""
-    from nlp.classifier import DEFAULT_ENGINE
-
-    monkeypatch.delenv("LINLI_CLASSIFIER", raising=False)
-    assert Classifier.from_file().engine == DEFAULT_ENGINE
-    other = "learned" if DEFAULT_ENGINE == "rules" else "rules"
-    monkeypatch.setenv("LINLI_CLASSIFIER", other)
-    assert Classifier.from_file().engine == other
-
-
-async def test_the_bot_opens_cases_with_the_learned_engine(ctx, cw):
-    """LINLI_CLASSIFIER=learned end to end through intake: the case gets the labels
-    and keeps the reasons (shown on the worker's card); chatter opens nothing."""
+async def test_the_bot_opens_cases_with_the_classifier(ctx, cw):
+    """End to end through intake: the case gets the labels and keeps the reasons
+    (shown on the worker's card); chatter opens nothing."""
     from tests.cases_kit import outbox, say
 
-    ctx.classifier = Classifier.from_file(engine="learned")
+    ctx.classifier = Classifier.from_file()
     got = await say(ctx, cw.resident, "5号楼2单元楼道里一股很浓的燃气味，快来人看看", 70)
     assert got.case is not None
     assert (got.case.category, got.case.urgency) == ("heating_gas", "urgent")

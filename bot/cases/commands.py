@@ -163,5 +163,5 @@ async def reload_rules(session: AsyncSession, ctx: AppContext, person: Person) -
     try:
         await asyncio.to_thread(ctx.classifier.reload, ctx.settings.rules_file)
     except RulesError as exc:
-        return T.RELOAD_FAILED.format(error=str(exc)[:3000])
+        return T.RELOAD_FAILED.format(error=(exc.zh or str(exc))[:3000])  # zh: for organizers
     return T.RELOAD_OK.format(path=ctx.classifier.rules_path)
