@@ -7,9 +7,12 @@ Seed first (scripts/seed.py), then:
 
 Logs in as the first community's organizer (a signed session cookie) and times, over
 HTTP through aiohttp's test server: the ledger's first page, a filtered page (status +
-category + search), a deep page, the JSON of a page, and the dashboard JSON for last
-month with its 30-second cache bypassed. Prints p50 / p95 in milliseconds.
+category + search), a search for a term no case holds (every case read, unless
+PostgreSQL's trigram index answers), a deep page, the JSON of a page, and the dashboard
+JSON for last month with its 30-second cache bypassed. Prints p50 / p95 in milliseconds.
 `--admin` makes that organizer an admin too: the ledger then spans every community.
+`--compare` times the street officer's 各社区对比 instead (`/desk/api/compare`, as an admin:
+every community side by side) for last week, last month and this year, cache cleared.
 """
 from __future__ import annotations
 
@@ -44,7 +47,8 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(round(q * (len(ordered) - 1)), len(ordered) - 1)]
 
 
-async def bench(url: str, repeat: int, admin: bool = False) -> None:
+async def bench(url: str, repeat: int, admin: bool = False, compare: bool = False,
+                only: str = "") -> None:
     features.wire()
     engine = create_engine(url)
     pool = create_session_factory(engine)
@@ -57,6 +61,7 @@ async def bench(url: str, repeat: int, admin: bool = False) -> None:
             select(Person.name, Person.tg_id).where(Person.id == person_id))).one()
         mine = await s.scalar(select(func.count()).select_from(Case)
                               .where(Case.community_id == community_id))
+    admin = admin or compare
     settings = Settings(_env_file=None, database_url=url, admin_ids=[tg_id] if admin else [])
     ctx = AppContext(settings=settings, pool=pool, clock=FakeClock(NOW))
     print(f"{url}: {total} cases; organizer {name} of community {community_id} "
@@ -70,10 +75,16 @@ async def bench(url: str, repeat: int, admin: bool = False) -> None:
     pages = {
         "ledger, first page": "/desk/cases",
         "ledger, filtered + search": "/desk/cases?status=closed&category=parking&q=车",
+        "ledger, search, rare term": "/desk/cases?q=水管爆裂",
         "ledger, page 100": "/desk/cases?page=100",
         "ledger JSON, overdue": "/desk/api/cases?overdue=1",
         "dashboard JSON, last month": "/desk/api/dashboard?period=lm",
     }
+    if compare:
+        pages = {f"compare JSON, {label}": f"/desk/api/compare?period={code}"
+                 for code, label in (("lw", "last week"), ("lm", "last month"),
+                                     ("ty", "this year"))}
+    pages = {label: path for label, path in pages.items() if only in label}
     try:
         for label, path in pages.items():
             times = []
@@ -97,9 +108,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--admin", action="store_true",
                         help="log in as an admin: the ledger spans every community")
+    parser.add_argument("--compare", action="store_true",
+                        help="time the comparison of communities (as an admin) instead")
+    parser.add_argument("--only", default="", help="time only the pages whose label has this")
     args = parser.parse_args()
     for url in args.db:
-        asyncio.run(bench(url, args.repeat, args.admin))
+        asyncio.run(bench(url, args.repeat, args.admin, args.compare, args.only))
     return 0
 
 

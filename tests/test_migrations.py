@@ -4,6 +4,7 @@ from sqlalchemy import inspect
 
 from bot.db import migrate
 from bot.db.base import Base
+from bot.db.models.cases import include_object
 from bot.db.session import create_engine
 
 
@@ -11,8 +12,8 @@ async def test_migrations_create_exactly_the_models(engine):
     assert await migrate.current_revision(engine) == migrate.head_revision()
     async with engine.connect() as conn:
         diff = await conn.run_sync(
-            lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}),
-                                       Base.metadata)
+            lambda c: compare_metadata(MigrationContext.configure(
+                c, opts={"compare_type": False, "include_object": include_object}), Base.metadata)
         )
     assert diff == []
 

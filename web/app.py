@@ -341,7 +341,7 @@ async def cases_json(request: web.Request, session: Any, person: Person, desk: D
     rows = [{"id": r.case_id, "overdue": r.overdue,
              "values": [v.isoformat(sep=" ") if hasattr(v, "isoformat") else v
                         for v in r.values]} for r in page.rows]
-    return web.json_response({"columns": page.columns, "total": page.total,
+    return web.json_response({"columns": page.columns, "total": page.total, "more": page.more,
                               "page": page.page, "pages": page.pages, "rows": rows})
 
 

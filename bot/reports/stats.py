@@ -182,6 +182,39 @@ def _in(col: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(col >= start, col < end)
 
 
+# The two deadline anchors of the rates, shared by figures() and the desk's grouped figures
+# (bot.reports.desk.rates_by): the cases due in [start, end) whose outcome is known by `now`,
+# and their counts.
+Anchor = tuple[list[ColumnElement[bool]], list[Any]]
+
+
+def _accept_missed(passed: datetime) -> ColumnElement[bool]:
+    return and_(Case.accept_due < passed,
+                or_(Case.accepted_at.is_(None), Case.accepted_at > Case.accept_due))
+
+
+def due_for_accept(start: datetime, end: datetime, now: datetime) -> Anchor:
+    """响应率: due for acceptance, accepted within the SLA, acceptance missed."""
+    passed = min(end, now)  # deadlines before this moment have an outcome
+    return ([NOT_DUP, HAS_SLA, _in(Case.accept_due, start, end),
+             or_(Case.accept_due <= now, Case.accepted_at.is_not(None))],
+            [func.count(),
+             _n(and_(Case.accepted_at.is_not(None), Case.accepted_at <= Case.accept_due)),
+             _n(_accept_missed(passed))])
+
+
+def due_for_resolve(start: datetime, end: datetime, now: datetime) -> Anchor:
+    """解决率: due for resolution, resolved, resolution missed, and missed both deadlines
+    in the period (counted once in `overdue`)."""
+    passed = min(end, now)
+    resolve_missed = and_(Case.resolve_due < passed,
+                          or_(Case.resolved_at.is_(None), Case.resolved_at > Case.resolve_due))
+    both = and_(resolve_missed, _in(Case.accept_due, start, end), _accept_missed(passed))
+    return ([NOT_DUP, HAS_SLA, _in(Case.resolve_due, start, end),
+             or_(Case.resolve_due <= now, Case.resolved_at.is_not(None))],
+            [func.count(), _n(IS_RESOLVED), _n(resolve_missed), _n(both)])
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Linear-interpolated percentile (same as PostgreSQL percentile_cont)."""
     if not values:
@@ -211,7 +244,6 @@ async def figures(session: AsyncSession, scope: Scope, period: Period, now: date
                   extras: bool = True) -> Figures:
     out = Figures(scope, period)
     start, end = period.start, period.end
-    passed = min(end, now)  # deadlines before this moment have an outcome
     base = scope.where()
 
     # Anchor: opened_at.
@@ -250,26 +282,13 @@ async def figures(session: AsyncSession, scope: Scope, period: Period, now: date
     out.closed = out.rated + out.unrated
 
     # Anchor: accept_due (响应率, missed acceptance).
-    accept_missed = and_(Case.accept_due < passed,
-                         or_(Case.accepted_at.is_(None), Case.accepted_at > Case.accept_due))
-    row = (await session.execute(
-        select(_n(Case.id.is_not(None)),
-               _n(and_(Case.accepted_at.is_not(None), Case.accepted_at <= Case.accept_due)),
-               _n(accept_missed))
-        .where(*base, NOT_DUP, HAS_SLA, _in(Case.accept_due, start, end),
-               or_(Case.accept_due <= now, Case.accepted_at.is_not(None)))
-    )).one()
+    where, counts = due_for_accept(start, end, now)
+    row = (await session.execute(select(*counts).where(*base, *where))).one()
     out.due_accept, out.accepted_in_time, missed_accept = map(int, row)
 
     # Anchor: resolve_due (解决率, missed resolution, and cases that missed both).
-    resolve_missed = and_(Case.resolve_due < passed,
-                          or_(Case.resolved_at.is_(None), Case.resolved_at > Case.resolve_due))
-    both = and_(resolve_missed, _in(Case.accept_due, start, end), accept_missed)
-    row = (await session.execute(
-        select(_n(Case.id.is_not(None)), _n(IS_RESOLVED), _n(resolve_missed), _n(both))
-        .where(*base, NOT_DUP, HAS_SLA, _in(Case.resolve_due, start, end),
-               or_(Case.resolve_due <= now, Case.resolved_at.is_not(None)))
-    )).one()
+    where, counts = due_for_resolve(start, end, now)
+    row = (await session.execute(select(*counts).where(*base, *where))).one()
     out.due_resolve, out.resolved_of_due, missed_resolve, missed_both = map(int, row)
     out.overdue = missed_accept + missed_resolve - missed_both
 

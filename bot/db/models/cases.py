@@ -1,10 +1,12 @@
 """Cases (诉求工单) and everything that happens to them."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Connection, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, TgId, created_at
@@ -16,6 +18,19 @@ LEVELS = ("grid", "community", "street", "district")
 # Case.source: reported by a resident (居民反映) or found on a grid worker's round (巡查,
 # 主动发现: bot.rounds).
 RESIDENT, PATROL = "resident", "patrol"
+# What the desk's ledger search looks in (bot.reports.desk), and the separator of their
+# concatenation in the PostgreSQL trigram index (a search term never contains it).
+SEARCHED = ("number", "text", "place", "resolution_note")
+SEARCH_SEPARATOR = "\x1f"
+SEARCH_INDEX = "ix_cases_search_trgm"
+
+log = logging.getLogger(__name__)
+
+
+def search_sql(table: str = "") -> str:
+    """The searched columns as one text, the expression of SEARCH_INDEX (PostgreSQL)."""
+    prefix = f"{table}." if table else ""
+    return "(" + " || chr(31) || ".join(f"coalesce({prefix}{c}, '')" for c in SEARCHED) + ")"
 
 
 class Case(Base):
@@ -23,21 +38,31 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "year", "seq"),
         UniqueConstraint("source_chat_id", "source_message_id"),
-        Index("ix_cases_community_opened", "community_id", "opened_at"),
         Index("ix_cases_grid_status", "grid_id", "status"),
         Index("ix_cases_owner_status", "owner_id", "status"),
         Index("ix_cases_status_accept_due", "status", "accept_due"),
-        # Reports (bot.reports.stats): one range scan per time column per community.
+        # Reports (bot.reports.stats): one range scan per time column per community (the
+        # others are the ix_cases_rates_* below, which also serve the ledger's page order).
         Index("ix_cases_community_accepted", "community_id", "accepted_at"),
-        Index("ix_cases_community_resolved", "community_id", "resolved_at"),
-        Index("ix_cases_community_closed", "community_id", "closed_at"),
-        Index("ix_cases_community_accept_due", "community_id", "accept_due"),
-        Index("ix_cases_community_resolve_due", "community_id", "resolve_due"),
-        # The web desk (bot.reports.desk): what is active or overdue now, and the ledger's
-        # status filter, without reading a community's history.
-        Index("ix_cases_community_status", "community_id", "status"),
-        # ...and a ledger spanning many communities (a street, an admin), newest first.
+        # A ledger spanning many communities (a street, an admin), newest first.
         Index("ix_cases_opened", "opened_at"),
+        # Index-only: counting what is overdue now (status, then the deadlines) and the
+        # ledger's status + category filter over many communities. Category last: after
+        # status it would look so selective to SQLite that it sorted a street's matches
+        # by time instead of walking ix_cases_opened to the first page's 50.
+        Index("ix_cases_community_status_category", "community_id", "status", "kind",
+              "accept_due", "resolve_due", "category"),
+        # Index-only anchor scans of the rates (bot.reports.stats.figures and the desk's
+        # rates_by, the comparison of communities): each holds every column its anchor's
+        # query reads, so a period costs no table row per case.
+        Index("ix_cases_rates_opened", "community_id", "opened_at", "close_reason", "source"),
+        Index("ix_cases_rates_resolved", "community_id", "resolved_at", "close_reason",
+              "status"),
+        Index("ix_cases_rates_closed", "community_id", "closed_at", "close_reason", "rating"),
+        Index("ix_cases_rates_accept_due", "community_id", "accept_due", "close_reason",
+              "kind", "accepted_at"),
+        Index("ix_cases_rates_resolve_due", "community_id", "resolve_due", "close_reason",
+              "kind", "status", "resolved_at", "accept_due", "accepted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,3 +187,38 @@ class Whistle(Base):
     ack_due: Mapped[datetime]
     acked_at: Mapped[datetime | None]
     acked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+
+def create_search_index(conn: Connection) -> bool:
+    """PostgreSQL: a pg_trgm GIN index of search_sql(), so that a search of three or more
+    characters over a million cases is an index lookup. pg_trgm is a trusted extension
+    (PostgreSQL 13+: a database owner may create it without superuser rights); where it is
+    absent and cannot be created, nothing happens and the search stays a scan."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").first() is None:
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DBAPIError as e:
+            log.warning("pg_trgm unavailable (%s): the ledger search stays a scan",
+                        str(e.orig).splitlines()[0] if e.orig else e)
+            return False
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON cases "
+                         f"USING gin ({search_sql()} gin_trgm_ops)")
+    return True
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
+                   compare_to: Any) -> bool:
+    """Alembic autogenerate: SEARCH_INDEX is made beside the models (it needs an
+    extension that may be missing), so a database that has it differs from nothing."""
+    return not (type_ == "index" and name == SEARCH_INDEX and reflected and compare_to is None)
+
+
+@event.listens_for(Table, "after_create")
+def _after_create(table: Table, connection: Connection, **_kw: Any) -> None:
+    # Every way `cases` is created (the Alembic migration, metadata.create_all) adds the
+    # dialect-specific search index, which a model Index cannot express.
+    if table.name == Case.__tablename__:
+        create_search_index(connection)
