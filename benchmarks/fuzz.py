@@ -156,6 +156,7 @@ async def run(count: int, db_url: str, *, seed_value: int = 12,
         forged_data = draw(data, max(count // 20, 1), seed_value + 1)
         drawn_s = time.perf_counter() - started
         async with World.attach(sb, settings_, Clock()) as world:
+            await world.settle(timeout=30)  # their /start first: the import then updates them
             async with transaction(world.ctx.pool) as session:
                 await import_file(session, EXAMPLE)
             await bind(world, group)

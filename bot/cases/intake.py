@@ -110,14 +110,15 @@ async def find_duplicate(session: AsyncSession, grid_id: int | None, category: s
                          place: Any, text: str = "", *, in_group: bool = False) -> Case | None:
     """An open case of the same grid, category and place (a place is required) about
     the same problem. From a group, only a case the group itself has seen (no private
-    or anonymous report is revealed there)."""
+    or anonymous report is revealed there; a case found on a round is)."""
     if grid_id is None or place is None or len(text) > DUP_MAX_TEXT:
         return None
     place = simplified(place)
     stmt = select(Case).where(Case.grid_id == grid_id, Case.category == category,
                               Case.status.in_(ACTIVE))
-    if in_group:
-        stmt = stmt.where(Case.source_chat_id < 0, Case.anonymous.is_(False))
+    if in_group:  # a case found on a round reveals no resident: the group may join it
+        stmt = stmt.where((Case.source_chat_id < 0) | (Case.source == PATROL),
+                          Case.anonymous.is_(False))
     if getattr(place, "building", None):
         stmt = stmt.where(Case.building == place.building)
         if place.unit:
@@ -255,8 +256,11 @@ async def _announce(
     if case.urgency == "urgent" or not receivers:
         alert = T.ALERT_URGENT.format(number=case.number, category=category_name(case.category),
                                       text=R.excerpt(case.text, 100), owner=handler_name)
-        await notify.to_people(session, await org.organizers(session, case.community_id), alert,
-                               now, case=case, kb=R.staff_keyboard(case, organizer=True),
+        told = {p.id for p in receivers}  # an organizer who has the card: not told twice
+        organizers = [p for p in await org.organizers(session, case.community_id)
+                      if p.id not in told]
+        await notify.to_people(session, organizers, alert, now, case=case,
+                               kb=R.staff_keyboard(case, organizer=True),
                                priority=notify.URGENT_PRIORITY)
     if src.group is not None:
         card = R.public_text(case, reporter, R.group_card(case, assignee)

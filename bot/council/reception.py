@@ -176,6 +176,8 @@ async def matter(session: AsyncSession, person: Person, args: str | None, ctx: A
         assert booking is not None
     elif booking.outcome is not None:
         raise svc.CouncilError(T.MATTER_CLOSED, alert=False)
+    elif slot.starts_at <= now:  # the organizer may already have heard or listed it
+        raise svc.CouncilError(T.MATTER_PAST, alert=False)
     booking.matter = text[:500]
     return T.MATTER_SAVED.format(when=_when(slot, ctx.tz)[0], place=slot.place)
 

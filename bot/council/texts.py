@@ -178,6 +178,7 @@ MATTER_ASK = ("📅 您预约了书记接待日（{when}，{place}）。想和�
 MATTER_HOW = "用法：/reception_matter {id} 想谈的事（例如：楼道灯坏了很久没人修）"
 MATTER_PRIVATE = "想谈的事请私聊我发送：/reception_matter 接待日编号 内容（只有社区工作人员能看到）。"
 MATTER_SAVED = "✅ 已记下您想谈的事。接待日：{when}，{place}，前一天会提醒您。"
+MATTER_PAST = "这一期接待日已经开始或过去了，想谈的事不能再修改。有新的事请预约下一期接待日。"
 MATTER_CLOSED = "这件事已经有了处理结果，不能再修改。有新的事请预约下一期接待日。"
 NO_MATTER = "（未说明）"
 LIST_ITEM_LINE = "{n}. {name}：{matter}｜{outcome}"

@@ -106,6 +106,9 @@ async def person_named(session: AsyncSession, who: str) -> Person:
 
 # --- volunteers -------------------------------------------------------------------------
 
+NOT_REGISTERED = "resident"  # a Volunteer row kept only for the leaderboard opt-out
+
+
 async def volunteer_row(session: AsyncSession, person: Person, community_id: int
                         ) -> Volunteer | None:
     return await session.scalar(select(Volunteer).where(
@@ -126,17 +129,25 @@ async def register(session: AsyncSession, person: Person, community_id: int, *, 
 async def ensure_volunteer(session: AsyncSession, person: Person, community_id: int, *,
                            now: datetime) -> Volunteer:
     row = await volunteer_row(session, person, community_id)
-    return row or await register(session, person, community_id, kind=VOLUNTEER, unit=None,
-                                 now=now)
+    if row is not None and row.kind != NOT_REGISTERED:
+        return row
+    return await register(session, person, community_id, kind=VOLUNTEER, unit=None, now=now)
 
 
 async def is_volunteer(session: AsyncSession, person: Person, community_id: int) -> bool:
-    return await volunteer_row(session, person, community_id) is not None
+    row = await volunteer_row(session, person, community_id)
+    return row is not None and row.kind != NOT_REGISTERED
 
 
 async def set_hidden(session: AsyncSession, person: Person, community_id: int, hidden: bool, *,
                      now: datetime) -> None:
-    (await ensure_volunteer(session, person, community_id, now=now)).hidden = hidden
+    """/leaderboard_off and _on: a resident who never registered is not made a volunteer."""
+    row = await volunteer_row(session, person, community_id)
+    if row is None:
+        row = Volunteer(person_id=person.id, community_id=community_id, kind=NOT_REGISTERED,
+                        at=now)
+        session.add(row)
+    row.hidden = hidden
 
 
 # --- the ledger -------------------------------------------------------------------------

@@ -19,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.context import AppContext
 from bot.db.models import Case, Community, ExportAudit, InboxUpdate, OutboxMessage, Person, Role
+from bot.db.models.council import ReceptionBooking, ReceptionSlot, Topic, TopicSupport
+from bot.db.models.points import PointEntry, Volunteer
 from bot.db.models.polls import Poll, PollMember, PollVote
 from bot.db.models.projects import Pledge
+from bot.db.models.wishes import Wish, WishConsent
 from bot.errors import Refusal
 from bot.people import personal
 from bot.privacy import texts as T
@@ -109,9 +112,50 @@ async def my_data(session: AsyncSession, person: Person, ctx: AppContext) -> Upl
         "exports": {"purpose": purpose["exports"], "items": [
             {"at": _when(e.at), "what": e.what, "scope": e.scope} for e in exports]},
         "register": await personal.register_data(session, person),
+        **await _taking_part(session, person, purpose, communities),
     }
     raw = json.dumps(data, ensure_ascii=False, indent=2).encode()
     return Upload(raw, T.MYDATA_FILENAME)
+
+
+async def _taking_part(session: AsyncSession, person: Person, purpose: dict[str, str],
+                       communities: dict[int, str]) -> dict[str, Any]:
+    """Wishes, points, 议事 and 书记接待日: what the person did, never the other party's
+    details (a claimed wish shows its public text only; who granted points is left out)."""
+    me = person.id
+    wishes = list(await session.scalars(select(Wish).where(
+        (Wish.author_id == me) | (Wish.claimer_id == me)).order_by(Wish.id)))
+    consents = list(await session.scalars(select(WishConsent).where(WishConsent.person_id == me)))
+    entries = list(await session.scalars(
+        select(PointEntry).where(PointEntry.person_id == me).order_by(PointEntry.id)))
+    volunteer = list(await session.scalars(select(Volunteer).where(Volunteer.person_id == me)))
+    bookings = (await session.execute(
+        select(ReceptionBooking, ReceptionSlot).join(
+            ReceptionSlot, ReceptionSlot.id == ReceptionBooking.slot_id)
+        .where(ReceptionBooking.person_id == me).order_by(ReceptionBooking.id))).all()
+    proposed = list(await session.scalars(select(Topic).where(Topic.proposer_id == me)))
+    supported = list(await session.scalars(
+        select(TopicSupport.topic_id).where(TopicSupport.person_id == me)))
+    return {
+        "wishes": {"purpose": purpose["wishes"], "items": [
+            {"number": w.id, "role": "心愿人" if w.author_id == me else "认领人",
+             "text": w.text if w.author_id == me else w.public_text, "for_whom": w.for_whom
+             if w.author_id == me else None, "status": w.status, "at": _when(w.created_at)}
+            for w in wishes], "phone_consents": [
+            {"wish": c.wish_id, "phone": c.phone, "at": _when(c.at),
+             "shared_at": _when(c.shared_at)} for c in consents]},
+        "points": {"purpose": purpose["points"], "volunteer": [
+            {"community": communities.get(v.community_id), "kind": v.kind, "unit": v.unit,
+             "off_leaderboard": v.hidden, "since": _when(v.at)} for v in volunteer], "items": [
+            {"amount": e.amount, "kind": e.kind, "note": e.note, "at": _when(e.at)}
+            for e in entries]},
+        "council": {"purpose": purpose["council"],
+                    "proposed": [{"topic": t.id, "title": t.title} for t in proposed],
+                    "supported": supported, "reception": [
+            {"reception": slot.id, "starts_at": _when(slot.starts_at), "place": slot.place,
+             "matter": b.matter, "outcome": b.outcome, "outcome_note": b.outcome_note}
+            for b, slot in bookings]},
+    }
 
 
 def forget_prompt() -> tuple[str, Keyboard]:

@@ -45,6 +45,9 @@ PURPOSE = {
     "messages": "保证消息不丢失、出错可重试；{days} 天后自动删除",
     "sent_to_you": "机器人私聊发给您的消息；{days} 天后自动删除",
     "exports": "您导出过的数据（导出记录）",
+    "wishes": "微心愿：审核、发布（公开内容隐去住址电话）、联系认领人；您同意交换的电话",
+    "points": "志愿者登记、志愿积分的每一笔（积分榜、爱心超市兑换）",
+    "council": "居民议事（提出、附议的议题）和书记接待日（预约、想谈的事、处理结果）",
 }
 
 # The original message with a phone, ID or bank-card number (bot.privacy.guard)

@@ -217,14 +217,19 @@ async def _outcome(session: AsyncSession, ctx: AppContext, person: Person, row: 
     if outcome != "ok" and not visit.found:
         raise Refusal(T.NEED_TEXT, alert=True)
     where = await _where(session, visit)
+    shown = where or T.PLACE_OTHER  # a place with no building: its text is in `found`
     visit.outcome, visit.at = outcome, now
     if outcome != "case":
-        return Step(T.RECORDED.format(place=where, outcome=T.OUTCOME_NAME[outcome]),
+        return Step(T.RECORDED.format(place=shown, outcome=T.OUTCOME_NAME[outcome]),
                     _menu(row.id))
     case = await open_case(session, ctx, person, row, visit, where, now)
+    if await session.scalar(select(Visit.id).where(Visit.case_id == case.id,
+                                                   Visit.id != visit.id).limit(1)):
+        # found on a round before (this one or another): the same case, not a new one
+        return Step(T.RECORDED_AGAIN.format(place=shown, number=case.number), _menu(row.id))
     if case.source != PATROL:  # a resident had already reported it: the visit joins it
-        return Step(T.RECORDED_LINKED.format(place=where, number=case.number), _menu(row.id))
-    return Step(T.RECORDED_CASE.format(place=where, number=case.number), _menu(row.id))
+        return Step(T.RECORDED_LINKED.format(place=shown, number=case.number), _menu(row.id))
+    return Step(T.RECORDED_CASE.format(place=shown, number=case.number), _menu(row.id))
 
 
 async def open_case(session: AsyncSession, ctx: AppContext, person: Person, row: Round,
@@ -249,9 +254,11 @@ async def close(session: AsyncSession, ctx: AppContext, row: Round, now: datetim
     numbers = [n for n in await session.scalars(select(Case.number).where(
         Case.id.in_([v.case_id for v in visits if v.case_id])))]
     grid = await session.get(Grid, row.grid_id)
+    start, end = row.started_at.astimezone(ctx.tz), now.astimezone(ctx.tz)
     return Step(T.CLOSED.format(
-        grid=grid.name if grid else "", start=row.started_at.astimezone(ctx.tz).strftime(
-            "%m-%d %H:%M"), end=now.astimezone(ctx.tz).strftime("%H:%M"), n=len(visits),
+        grid=grid.name if grid else "", start=start.strftime("%m-%d %H:%M"),
+        end=end.strftime("%H:%M" if end.date() == start.date() else "%m-%d %H:%M"),
+        n=len(visits),
         homes=len({v.household_id for v in visits if v.household_id}), fixed=tally["fixed"],
         helped=tally["helped"], cases=tally["case"], ok=tally["ok"],
         numbers=T.CASE_NUMBERS.format(numbers="、".join(numbers)) if numbers else ""))

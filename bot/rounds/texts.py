@@ -22,6 +22,7 @@ OUTCOME = {"ok": "✅ 无异常", "fixed": "🔧 当场解决", "helped": "🤝 
 OUTCOME_NAME = {"ok": "无异常", "fixed": "当场解决", "helped": "帮办代办", "case": "转为工单"}
 RECORDED = "✅ 已记录：{place} · {outcome}"
 RECORDED_CASE = "✅ 已记录：{place} · 转为工单 {number}（来源：巡查·主动发现）"
+RECORDED_AGAIN = "✅ 已记录：{place} · 同一问题已有工单 {number}（巡查已发现），已记入该工单，没有重复立案"
 RECORDED_LINKED = "✅ 已记录：{place} · 居民已反映过这个问题，已记入工单 {number}"
 NEED_TEXT = "请先写一句看到的情况，再选择处理结果。"
 NO_OPEN_ROUND = "您现在没有进行中的走访。发送 /round 开始。"
@@ -32,6 +33,7 @@ CLOSED = ("🏁 走访结束（{grid}，{start}–{end}）：共 {n} 处，入�
           "当场解决 {fixed}，帮办代办 {helped}，转为工单 {cases}{numbers}，无异常 {ok}。")
 CASE_NUMBERS = "（{numbers}）"
 PLACE_PUBLIC = "{building}公共区域"
+PLACE_OTHER = "其他地点"
 HISTORY = "走访记录（一户一档）："
 HISTORY_LINE = "  {at} {worker} · {outcome}{found}"
 HISTORY_MORE = "  ……共 {n} 次走访"

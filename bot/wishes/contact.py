@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import points
 from bot.db.models import Person
 from bot.db.models.people import Resident
 from bot.db.models.wishes import CLAIMED, Wish, WishConsent
@@ -63,6 +64,11 @@ async def consent(session: AsyncSession, person: Person, wish_id: int, typed: st
     if wish.status != CLAIMED:
         raise WishError(T.PHONE_NOT_NOW.format(id=wish.id, state=T.STATES[wish.status]),
                         alert=alert)
+    from_claimer = person.id == wish.claimer_id
+    other = await session.get(Person, wish.author_id if from_claimer else wish.claimer_id)
+    if not points.reachable(other):  # nobody to ask: record nothing
+        raise WishError(T.UNREACHABLE.format(id=wish.id, who=T.ROLE[not from_claimer]),
+                        alert=alert)
     mine = await _consent_of(session, wish.id, person.id)
     if mine is not None:
         return T.PHONE_AGAIN.format(id=wish.id)
@@ -74,8 +80,6 @@ async def consent(session: AsyncSession, person: Person, wish_id: int, typed: st
             session.add(WishConsent(wish_id=wish.id, person_id=person.id, phone=phone, at=now))
     except IntegrityError:
         return T.PHONE_AGAIN.format(id=wish.id)
-    from_claimer = person.id == wish.claimer_id
-    other = await session.get(Person, wish.author_id if from_claimer else wish.claimer_id)
     assert other is not None
     theirs = await _consent_of(session, wish.id, other.id)
     if theirs is None:

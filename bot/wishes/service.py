@@ -24,12 +24,13 @@ from bot.wishes import settings as wish_settings
 from bot.wishes import texts as T
 from bot.wishes.buttons import Claim, Phone, Review
 
-# An amount of money as people write it: 80元, 80 块, ¥80, 两百元, 200多块.
+# An amount of money as people write it: 80元, 80 块, ¥80, ¥1,500, 两百元, 200多块, 3千元, 1.5万元.
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUMBER = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万]+)"
-AMOUNT_RE = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)|" + _NUMBER
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMBER = rf"({_DIGITS}\s*[十百千万]*|[零一二两三四五六七八九十百千万]+)"
+AMOUNT_RE = re.compile(rf"[¥￥]\s*({_DIGITS})|" + _NUMBER
                        + r"\s*[多余来]?\s*(元|圆|块钱|块)")
 
 
@@ -51,10 +52,16 @@ def _cn_number(text: str) -> int:
 def amount(text: str) -> int | None:
     """The largest amount of money (元) the text names, or None."""
     found = []
-    for m in AMOUNT_RE.finditer(unicodedata.normalize("NFKC", text)):
+    # A Chinese comma separates clauses ("我今年80，200元左右"), never thousands.
+    for m in AMOUNT_RE.finditer(unicodedata.normalize("NFKC", text.replace("，", "、"))):
         raw = m.group(1) or m.group(2)
         if raw[0].isdigit():
-            found.append(int(float(raw)))
+            digits = re.match(_DIGITS, raw)
+            assert digits is not None
+            value = float(digits.group().replace(",", ""))
+            for unit in raw[digits.end():].strip():  # 3千 → 3000, 1.5万 → 15000
+                value *= 10_000 if unit == "万" else _CN_UNITS[unit]
+            found.append(int(value))
         elif m.group(3) != "块" or re.search("[十百千万]", raw):  # 一块蛋糕 is a piece, not 1 元
             found.append(_cn_number(raw))
     return max(found) if found else None
@@ -192,7 +199,8 @@ async def say(session: AsyncSession, person: Person, wish_id: int, text: str, *,
     words = (T.RELAY_FROM_CLAIMER if from_claimer else T.RELAY_FROM_AUTHOR).format(
         id=wish.id, text=mask(text.strip()[:1000]))
     if not await tell(session, other, words, now=now):
-        raise WishError(T.NOT_STARTED, alert=False)
+        raise WishError(T.UNREACHABLE.format(id=wish.id, who=T.ROLE[not from_claimer]),
+                        alert=False)
     return T.RELAYED
 
 

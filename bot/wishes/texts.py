@@ -29,6 +29,8 @@ CLAIMED_POST = "🌈 微心愿 #{id}\n{text}\n\n✅ 已有志愿者认领，感�
 DONE_POST = "🌈 微心愿 #{id} 已实现！\n{text}\n感谢志愿者的爱心帮助 ❤️"
 NOT_VOLUNTEER = "认领心愿需要先登记志愿者：私聊我发送 /volunteer（在职党员：/volunteer 双报到 单位）。"
 NOT_STARTED = "请先私聊我点「开始」(/start)，认领后我要私下把联系方式转给您。"
+UNREACHABLE = ("心愿 #{id} 的{who}目前收不到我的消息（没有私聊过我，或屏蔽了我），暂时无法转达或交换电话。"
+               "需要帮忙联系的话，请找社区工作人员。")
 OWN_WISH = "这是您自己的心愿，不能认领。"
 TAKEN = "心愿 #{id} {state}，谢谢您的热心！"
 CLAIMED = "您认领了心愿 #{id}。我已私聊您下一步。"
