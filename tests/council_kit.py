@@ -55,3 +55,12 @@ async def pass_in_meeting(world, zhang, voters, topic: int, minutes: str):  # ty
         await sb.press(user, ballot, "同意")
     zhang.say(zhang.id, f"/meeting_close 1 {minutes}")
     return await sb.wait_for(zhang.id, lambda m: "表决通过" in m.body)
+
+
+async def posted_wish(world, wisher, staff, group, text: str):  # type: ignore[no-untyped-def]
+    """`wisher` sends `/wish text`, `staff` approves it; returns its post in `group` (#1)."""
+    sb = world.sb
+    wisher.say(wisher.id, f"/wish {text}")
+    review = await sb.wait_for(staff.id, lambda m: "待审核" in m.body)
+    await sb.press(staff, review, "✅ 通过并发布").answer()
+    return await sb.wait_for(group.id, lambda m: "🌈 微心愿 #1" in m.body)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.db.models import Person
 from bot.db.models.wishes import Wish, WishConsent
 from bot.db.session import transaction
-from tests.council_kit import setup
+from tests.council_kit import posted_wish, setup
 
 
 async def test_amounts_written_with_digits_and_chinese_units_are_read_whole(world):
@@ -31,10 +31,7 @@ async def test_two_volunteers_press_claim_at_once_one_wins(world):
     for user in (wang, li):
         user.say(user.id, "/volunteer")
         await sb.wait_for(user.id, lambda m: "已登记为志愿者" in m.body)
-    chen.say(chen.id, "/wish 厨房灯坏了，想请人帮忙换灯泡")
-    review = await sb.wait_for(zhang.id, lambda m: "待审核" in m.body)
-    await sb.press(zhang, review, "✅ 通过并发布").answer()
-    post = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body)
+    post = await posted_wish(world, chen, zhang, g1, "厨房灯坏了，想请人帮忙换灯泡")
     answers = await asyncio.gather(sb.press(wang, post, "🙋 认领").answer(),
                                    sb.press(li, post, "🙋 认领").answer())
     texts = sorted(a["text"] for a in answers)
@@ -51,10 +48,7 @@ async def test_the_other_party_blocked_the_bot(world):
     zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
     wang.say(wang.id, "/volunteer")
     await sb.wait_for(wang.id, lambda m: "已登记为志愿者" in m.body)
-    chen.say(chen.id, "/wish 厨房灯坏了，想请人帮忙换灯泡")
-    review = await sb.wait_for(zhang.id, lambda m: "待审核" in m.body)
-    await sb.press(zhang, review, "✅ 通过并发布").answer()
-    post = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body)
+    post = await posted_wish(world, chen, zhang, g1, "厨房灯坏了，想请人帮忙换灯泡")
     async with transaction(world.ctx.pool) as s:
         (await s.scalar(select(Person).where(Person.username == "wang"))).phone = "13800001111"
     sb.block(chen)
@@ -98,10 +92,7 @@ async def test_staying_off_the_leaderboard_does_not_make_one_a_volunteer(world):
     zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
     chen.say(chen.id, "/leaderboard_off")
     await sb.wait_for(chen.id, lambda m: "不会出现在积分榜上" in m.body)
-    wang.say(wang.id, "/wish 想请人帮忙换个灯泡")
-    review = await sb.wait_for(zhang.id, lambda m: "待审核" in m.body)
-    await sb.press(zhang, review, "✅ 通过并发布").answer()
-    post = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body)
+    post = await posted_wish(world, wang, zhang, g1, "想请人帮忙换个灯泡")
     assert "先登记志愿者" in (await sb.press(chen, post, "🙋 认领"))["text"]
     zhang.say(zhang.id, "/points_grant @chen 随手拍 楼道堆物反映属实")
     await sb.wait_for(chen.id, lambda m: "获得志愿积分" in m.body)

@@ -9,7 +9,7 @@ from bot.db.models import Person
 from bot.db.models.wishes import Wish, WishConsent
 from bot.db.session import transaction
 from bot.org.orgfile import OrgFileError, import_file
-from tests.council_kit import setup
+from tests.council_kit import posted_wish, setup
 
 ORG = "communities:\n  - name: 东湖社区\n    code: 东湖\n    wishes:\n      limit: {limit}\n"
 
@@ -52,10 +52,7 @@ async def test_phones_are_exchanged_only_when_both_agree(world):
     zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
     async with transaction(world.ctx.pool) as s:  # the org file knows 王阿姨's number
         (await s.scalar(select(Person).where(Person.username == "wang"))).phone = "13800001111"
-    chen.say(chen.id, "/wish 厨房灯坏了，想请人帮忙换灯泡")
-    review = await sb.wait_for(zhang.id, lambda m: "待审核" in m.body)
-    await sb.press(zhang, review, "✅ 通过并发布").answer()
-    post = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body)
+    post = await posted_wish(world, chen, zhang, g1, "厨房灯坏了，想请人帮忙换灯泡")
     wang.say(wang.id, "/volunteer")
     await sb.wait_for(wang.id, lambda m: "已登记为志愿者" in m.body)
     await sb.press(wang, post, "🙋 认领").answer()
