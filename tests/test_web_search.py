@@ -84,3 +84,25 @@ async def test_postgresql_has_the_trigram_index(ctx):
                                {"n": SEARCH_INDEX})
     # The test database is created by a superuser, who can always create the extension.
     assert ext == 1 and index is not None and "gin_trgm_ops" in index
+
+
+async def test_sqlite_searches_its_fts_table_kept_in_step(desk, ctx, cw, engine):
+    from bot.db import migrate
+    from bot.db.models.cases import SEARCH_FTS
+
+    async with ctx.pool() as s:
+        if s.get_bind().dialect.name != "sqlite":
+            pytest.skip("the FTS5 table exists on SQLite only")
+    lift = await cases_kit.say(ctx, cw.resident, "5号楼电梯坏了，困人了", 1, force=True)
+    gone = await cases_kit.say(ctx, cw.resident, "7号楼电梯坏了", 2, force=True)
+    async with engine.begin() as conn:  # a database made before the table: upgrade adds it
+        await conn.execute(text(f"DROP TABLE {SEARCH_FTS}"))
+    await migrate.upgrade(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM cases WHERE id = :i"), {"i": gone.case.id})
+        plan = " ".join(str(r) for r in await conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE id IN "
+            f"(SELECT rowid FROM {SEARCH_FTS} WHERE {SEARCH_FTS} MATCH '\"电梯坏\"')")))
+    assert "VIRTUAL TABLE INDEX" in plan  # a lookup, not a scan of every case
+    await login(desk, ctx, cw.organizer)
+    assert (await numbers(desk, "电梯坏"))[0] == {lift.case.number}

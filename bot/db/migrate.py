@@ -26,8 +26,12 @@ def _run(sync_conn: Any, action: str, *args: Any, **kwargs: Any) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    from bot.db.models.cases import create_search_index
+
     async with engine.begin() as conn:
         await conn.run_sync(_run, "upgrade", revision)
+        if revision == "head":  # a database made before the search index gets it now
+            await conn.run_sync(create_search_index)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:

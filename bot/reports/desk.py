@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from bot.db.models.cases import (
     ACCEPTED,
     OPEN,
     PATROL,
+    SEARCH_FTS,
     SEARCH_SEPARATOR,
     SEARCHED,
     search_sql,
@@ -45,7 +46,7 @@ OVERDUE_SHOWN = 100  # the oldest; the total is given too
 # A search's matches are counted up to this many ("共 10000+ 件"): counting them all reads
 # every case of the filter (hundreds of thousands for an admin), to print a number.
 SEARCH_COUNTED = 10_000
-TRIGRAM = 3  # pg_trgm finds a term of at least three characters in its index
+TRIGRAM = 3  # pg_trgm and FTS5's trigram tokenizer find terms of three characters or more
 EVER = (date(2000, 1, 1), date(2100, 1, 1))
 ROLE_ORDER = ("admin", "district", "street", "organizer", "grid_worker", "department")
 
@@ -246,6 +247,10 @@ def searched(q: str, dialect: str = "") -> ColumnElement[bool]:
 
     if dialect == "postgresql" and len(q) >= TRIGRAM:
         return has(literal_column(search_sql(Case.__tablename__)))
+    if dialect == "sqlite" and len(q) >= TRIGRAM:  # the FTS5 trigram table: same matches
+        phrase = '"' + q.replace('"', '""') + '"'
+        return Case.id.in_(text(f"SELECT rowid FROM {SEARCH_FTS} WHERE {SEARCH_FTS} MATCH :phrase")
+                           .bindparams(phrase=phrase))
     return or_(*(has(getattr(Case, c)) for c in SEARCHED))
 
 

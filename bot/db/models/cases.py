@@ -23,6 +23,7 @@ RESIDENT, PATROL = "resident", "patrol"
 SEARCHED = ("number", "text", "place", "resolution_note")
 SEARCH_SEPARATOR = "\x1f"
 SEARCH_INDEX = "ix_cases_search_trgm"
+SEARCH_FTS = "cases_search"  # SQLite: an FTS5 trigram table over SEARCHED, kept by triggers
 
 log = logging.getLogger(__name__)
 
@@ -189,11 +190,36 @@ class Whistle(Base):
     acked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
 
+def _create_fts(conn: Connection) -> bool:
+    """SQLite: SEARCH_FTS, an external-content FTS5 table with the trigram tokenizer (case
+    folded like LIKE), filled from `cases` and kept in step by three triggers."""
+    if conn.exec_driver_sql(f"SELECT 1 FROM sqlite_master WHERE name = '{SEARCH_FTS}'").first():
+        return True
+    cols = ", ".join(SEARCHED)
+    new, old = (", ".join(f"{row}.{c}" for c in SEARCHED) for row in ("new", "old"))
+    forget = f"INSERT INTO {SEARCH_FTS}({SEARCH_FTS}, rowid, {cols}) VALUES ('delete', old.id, {old});"
+    remember = f"INSERT INTO {SEARCH_FTS}(rowid, {cols}) VALUES (new.id, {new});"
+    for sql in (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_FTS} USING fts5({cols}, content='cases', "
+        "content_rowid='id', tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {SEARCH_FTS}_ai AFTER INSERT ON cases BEGIN {remember} END",
+        f"CREATE TRIGGER IF NOT EXISTS {SEARCH_FTS}_ad AFTER DELETE ON cases BEGIN {forget} END",
+        f"CREATE TRIGGER IF NOT EXISTS {SEARCH_FTS}_au AFTER UPDATE OF {cols} ON cases "
+        f"BEGIN {forget} {remember} END",
+        f"INSERT INTO {SEARCH_FTS}({SEARCH_FTS}) VALUES ('rebuild')",
+    ):
+        conn.exec_driver_sql(sql)
+    return True
+
+
 def create_search_index(conn: Connection) -> bool:
-    """PostgreSQL: a pg_trgm GIN index of search_sql(), so that a search of three or more
-    characters over a million cases is an index lookup. pg_trgm is a trusted extension
-    (PostgreSQL 13+: a database owner may create it without superuser rights); where it is
-    absent and cannot be created, nothing happens and the search stays a scan."""
+    """The index of the ledger search, so that a term of three or more characters over a
+    million cases is a lookup. SQLite: SEARCH_FTS. PostgreSQL: a pg_trgm GIN index of
+    search_sql(); pg_trgm is a trusted extension (PostgreSQL 13+: a database owner may
+    create it without superuser rights); where it is absent and cannot be created, nothing
+    happens and the search stays a scan. Idempotent (also run after every upgrade)."""
+    if conn.dialect.name == "sqlite":
+        return _create_fts(conn)
     if conn.dialect.name != "postgresql":
         return False
     if conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").first() is None:
@@ -211,9 +237,12 @@ def create_search_index(conn: Connection) -> bool:
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
-    """Alembic autogenerate: SEARCH_INDEX is made beside the models (it needs an
-    extension that may be missing), so a database that has it differs from nothing."""
-    return not (type_ == "index" and name == SEARCH_INDEX and reflected and compare_to is None)
+    """Alembic autogenerate: the search index is made beside the models (an extension
+    that may be missing, an FTS5 table), so a database that has it differs from nothing."""
+    if not reflected or compare_to is not None:
+        return True
+    return not ((type_ == "index" and name == SEARCH_INDEX)
+                or (type_ == "table" and (name or "").startswith(SEARCH_FTS)))
 
 
 @event.listens_for(Table, "after_create")
@@ -222,3 +251,9 @@ def _after_create(table: Table, connection: Connection, **_kw: Any) -> None:
     # dialect-specific search index, which a model Index cannot express.
     if table.name == Case.__tablename__:
         create_search_index(connection)
+
+
+@event.listens_for(Table, "after_drop")
+def _after_drop(table: Table, connection: Connection, **_kw: Any) -> None:
+    if table.name == Case.__tablename__ and connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {SEARCH_FTS}")
