@@ -23,6 +23,7 @@ async def load_org(world) -> None:
 async def test_added_to_a_group_says_hello_and_warns_about_privacy(world):
     liu = world.sb.add_user("刘书记", user_id=2001)
     liu.start_bot()
+    await world.settle()  # known to have started the bot before adding it (workers race)
     group = world.sb.add_group("东湖三网格", [liu], creator=liu)
     await world.sb.wait_for(group.id, lambda m: "/bind" in m.text)
     # #13.11: the warning is for whoever added the bot, privately, not for residents
