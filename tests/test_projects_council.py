@@ -39,14 +39,21 @@ async def test_a_council_meeting_decides_the_project(world):
     assert (await project(world)).stage == "building"
 
 
-async def test_shelving_during_a_vote_leaves_one_open_poll(world):
+async def vote_then_shelve(world, zhang, g1):  # type: ignore[no-untyped-def]
+    """Project #1 put to a vote of everyone, then shelved while it runs; the poll message."""
     sb = world.sb
-    zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
     await new_project(world, zhang)
     zhang.say(zhang.id, "/project_stage 1 全体表决")
     await sb.wait_for(zhang.id, lambda m: "已发起居民表决" in m.body)
     poll_message = await sb.wait_for(g1.id, lambda m: m.poll_id is not None)
     zhang.say(zhang.id, "/project_shelve 1 资金未落实")
+    return poll_message
+
+
+async def test_shelving_during_a_vote_leaves_one_open_poll(world):
+    sb = world.sb
+    zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
+    poll_message = await vote_then_shelve(world, zhang, g1)
     await sb.wait_for(zhang.id, lambda m: "已搁置" in m.body)
     zhang.say(zhang.id, "/project_resume 1")
     await sb.wait_for(zhang.id, lambda m: "已进入「议事决议」" in m.body)
@@ -67,11 +74,7 @@ async def test_shelving_during_a_vote_leaves_one_open_poll(world):
 async def test_a_vote_that_ends_while_shelved_is_not_applied(world):
     sb = world.sb
     zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
-    await new_project(world, zhang)
-    zhang.say(zhang.id, "/project_stage 1 全体表决")
-    await sb.wait_for(zhang.id, lambda m: "已发起居民表决" in m.body)
-    poll_message = await sb.wait_for(g1.id, lambda m: m.poll_id is not None)
-    zhang.say(zhang.id, "/project_shelve 1 资金未落实")
+    poll_message = await vote_then_shelve(world, zhang, g1)
     sb.vote(wang, poll_message, [0])
     await world.settle()
     await world.advance(days=3, minutes=1)
