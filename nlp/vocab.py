@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 USER_LABELS = (*INTENTS, *CATEGORIES, "urgent")
-_LIST_KEYS = ("hypothetical", "question", "resolved", "still_broken", "notice", "worry")
+_LIST_KEYS = ("hypothetical", "question", "resolved", "still_broken", "notice", "worry",
+              "negated")
 _CLAUSE_END = ",.!?;:"
 
 
@@ -64,6 +65,8 @@ class General:
     safety: tuple[tuple[str, re.Pattern[str]], ...]  # (family, pattern)
     force_urgent: frozenset[str] = frozenset()  # families that make a complaint urgent
     worry: tuple[str, ...] = ()  # a cue after one of these in its clause does not count
+    past_clause: bool = False  # "past" also applies to the cue's own clause
+    negated: tuple[str, ...] = ()  # a cue right after one of these does not count ("不是着火")
 
     def cue_families(self, norm: str) -> list[str]:
         """The families of :meth:`safety_cues`, once each (learned features)."""
@@ -77,9 +80,9 @@ class General:
         hits = []
         for fam, rx in self.safety:
             m = rx.search(norm)
-            if m is not None and self._worried(norm, m.start()):
-                m = next((m for m in rx.finditer(norm) if not self._worried(norm, m.start())),
-                         None)
+            if m is not None and self._discounted(norm, m.start()):
+                m = next((m for m in rx.finditer(norm)
+                          if not self._discounted(norm, m.start())), None)
             if m is not None:
                 hits.append((fam, m.group(0)))
         if not hits:
@@ -101,15 +104,24 @@ class General:
         return any(w in norm for w in self.resolved) and not any(w in norm for w in self.still_broken)
 
 
-    def _worried(self, norm: str, start: int) -> bool:
-        """A worry or a hypothesis opens the cue's clause ("一旦起火", "担心漏电")."""
-        if not self.worry:
-            return False
+    def _discounted(self, norm: str, start: int) -> bool:
+        """The cue at ``start`` is denied, feared or over, not happening: it follows a
+        negation ("不是着火"), a worry or a hypothesis opens its clause ("一旦起火",
+        "担心漏电", "哪天着火了"), or the
+        clause opens in the past and does not come back to now ("前天厨房着火了,
+        好在人没事")."""
         i = start
         while i > 0 and norm[i - 1] not in _CLAUSE_END:
             i -= 1
-        clause = norm[i:start]
-        return any(w in clause for w in self.worry)
+        before = norm[i:start]
+        if any(w in before for w in self.worry) or before.endswith(self.negated):
+            return True
+        if not self.past_clause:
+            return False
+        j = start
+        while j < len(norm) and norm[j] not in _CLAUSE_END:
+            j += 1
+        return self.past.search(norm[i:j]) is not None
 
 
 def load_general(path: str | Path | None = None) -> General:
@@ -152,7 +164,8 @@ def load_general(path: str | Path | None = None) -> General:
     if errors:
         raise RulesError(str(p), errors)
     return General(str(p), tuple(sorted(phrases)), past=past, safety=tuple(safety),
-                   force_urgent=frozenset(map(str, force)), **lists)
+                   force_urgent=frozenset(map(str, force)),
+                   past_clause=bool(g.get("past_clause", False)), **lists)
 
 
 @dataclass(frozen=True)
