@@ -32,7 +32,14 @@ from bot.db.session import create_engine, create_session_factory, transaction
 from bot.delivery import lease
 from bot.delivery import sender as sender_module
 from bot.delivery.inbox import Inbox
-from bot.delivery.resilience import AUTH, Backoff, classify, keep_trying
+from bot.delivery.resilience import (
+    AUTH,
+    Backoff,
+    RetryDirect,
+    classify,
+    despite_other_replicas,
+    keep_trying,
+)
 from bot.delivery.sender import Sender
 from bot.privacy.retention import ensure_retention_timer
 from bot.reports.service import ensure_report_timers
@@ -112,8 +119,9 @@ class App:
         loading = (None if classifier is not None
                    else asyncio.ensure_future(asyncio.to_thread(load_classifier, settings)))
         engine = create_engine(settings.database_url)
-        try:
-            await migrate.upgrade(engine)
+        try:  # replicas starting together on a new database race to create it
+            await despite_other_replicas("database migration",
+                                         lambda: migrate.upgrade(engine), log)
         except BaseException:
             if loading is not None:
                 await asyncio.gather(loading, return_exceptions=True)
@@ -123,6 +131,7 @@ class App:
         ctx.classifier = classifier if loading is None else await loading
         bot = build_bot(settings, token)
         bot.session.middleware(AnswersAfterCommit())  # callback answers after the commit
+        bot.session.middleware(RetryDirect())  # a direct answer survives one 5xx / HTML page
         ctx.bot = bot
         dp = build_dispatcher(ctx)
         return cls(ctx, bot, dp, Inbox(ctx, dp, bot), Sender(ctx, bot), build_scheduler(ctx))
@@ -132,9 +141,12 @@ class App:
         Publishing the command menus (a few calls) is best effort, in the background:
         updates are taken meanwhile, and it is retried while Telegram is away."""
         self._tasks.append(asyncio.create_task(self._publish_commands(), name="commands"))
-        async with transaction(self.ctx.pool) as session:
-            await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
-            await ensure_retention_timer(session, self.ctx.clock.now(), self.ctx.tz)
+        async def ensure_timers() -> None:
+            async with transaction(self.ctx.pool) as session:
+                await ensure_report_timers(session, self.ctx.clock.now(), self.ctx.tz)
+                await ensure_retention_timer(session, self.ctx.clock.now(), self.ctx.tz)
+
+        await despite_other_replicas("start-up timers", ensure_timers, log)  # replicas race
         await self.sender.release_claims_of_dead_runs()
         self._sender_task = asyncio.create_task(self.sender.run(), name="sender")
         self._tasks += [asyncio.create_task(self.inbox.run(), name="inbox"), self._sender_task]

@@ -27,3 +27,33 @@ async def test_refused_late_answer_keeps_the_accept_and_plus_one(world):
     answers = sb.requests_for("answerCallbackQuery")
     assert [r.status for r in answers] == [400, 400]  # refused once each, not retried
     assert not [r for r in sb.requests if r.status == 500]
+
+
+async def test_a_direct_answer_survives_a_5xx_and_an_html_page(world):
+    """A handler's own answer (/help) met by a 502 and a proxy's HTML page is tried again
+    (RetryDirect) instead of failing the update; a dropped connection is not repeated."""
+    from sqlalchemy import select
+
+    from bot.db.models import InboxUpdate
+    from sandbox import DROP, HTML
+
+    sb = world.sb
+    alice = sb.add_user("王阿姨")
+    alice.start_bot()
+    await sb.wait_for(alice.id, lambda m: "邻里" in m.body)
+    await world.settle()
+    sb.inject("sendMessage", 502, times=1, chat_id=alice.id)
+    sb.inject("sendMessage", HTML, times=1, chat_id=alice.id)
+    alice.say(alice.id, "/help")
+    await world.settle(timeout=15)
+    helps = [r for r in sb.requests_for("sendMessage") if str(r.params["chat_id"]) == str(alice.id)]
+    assert [r.status for r in helps][-3:] == [502, 502, 200]  # the HTML page is a 502 too
+    assert len({r.params["text"] for r in helps[-3:]}) == 1  # the same answer, sent once
+    sb.inject("sendMessage", DROP, times=1, chat_id=alice.id)
+    alice.say(alice.id, "/help")
+    await world.settle(timeout=15)
+    assert [r.status for r in sb.requests_for("sendMessage")][-2:] == [0, 200]  # apology
+    async with world.ctx.pool() as session:
+        failed = list(await session.scalars(select(InboxUpdate.update_id)
+                                            .where(InboxUpdate.status == "failed")))
+    assert len(failed) == 1  # only the dropped one: it may have reached the user

@@ -53,7 +53,7 @@ async def test_second_poller_stands_by_and_takes_over(sandbox, settings, clock):
         second.poll_lease, second.poll_timeout = 3.0, 1
         standby = asyncio.create_task(second.poll())
         try:
-            await asyncio.sleep(0.3)
+            await sandbox.wait_until(lambda: second._standby_logged or standby.done(), timeout=5)
             assert second._standby_logged and not standby.done()
             conflicts = [r for r in sandbox.requests_for("getUpdates") if r.status == 409]
             assert not conflicts  # the standby never called getUpdates
@@ -72,3 +72,35 @@ async def test_second_poller_stands_by_and_takes_over(sandbox, settings, clock):
             await second.ctx.pool.kw["bind"].dispose()
         reply = await sandbox.wait_for(alice.id, timeout=5)  # the first app's inbox handles it
         assert "邻里" in reply.text
+
+
+async def test_start_up_keeps_trying_through_5xx_html_and_drops(sandbox, monkeypatch, caplog):
+    """`linli run` asks getMe first: a 502, a proxy's HTML page and a dropped connection
+    are retried with backoff (logged once per kind), never a crash; a rejected token
+    (401) is a clear error at once."""
+    from bot.app import TokenError, check_token_with_telegram
+    from bot.delivery import resilience
+    from sandbox import DROP
+
+    failed = resilience.Backoff.failed
+    monkeypatch.setattr(resilience.Backoff, "failed",
+                        lambda self, exc: min(failed(self, exc), 0.02))  # 2, 4, 8 s scaled
+    sandbox.inject("getMe", 502, times=2)
+    sandbox.inject("getMe", HTML, times=1)
+    sandbox.inject("getMe", DROP, times=1)
+    caplog.set_level(logging.WARNING, logger="bot.app")
+    bot = sandbox.make_bot()
+    try:
+        await check_token_with_telegram(bot)
+        assert [r.status for r in sandbox.requests_for("getMe")] == [502, 502, 502, 0, 200]
+        failing = [r.getMessage() for r in caplog.records if "failing" in r.getMessage()]
+        assert len(failing) == 3, failing  # 5xx, undecodable page, dropped: once each
+    finally:
+        await bot.session.close()
+    sandbox.inject("getMe", 401, description="Unauthorized", times=1)
+    fresh = sandbox.make_bot()  # (a bot remembers its getMe)
+    try:
+        with pytest.raises(TokenError):
+            await check_token_with_telegram(fresh)
+    finally:
+        await fresh.session.close()

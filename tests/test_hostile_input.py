@@ -35,3 +35,28 @@ async def test_html_names_typos_and_huge_numbers_are_answered(world):
     assert len(answers) >= 5, answers  # /start + one answer per command
     assert any("<b>小王&" in a for a in answers)  # the name shown as typed, not as markup
     assert await failed_updates(world) == []
+
+
+async def test_nul_in_a_complaint_and_a_huge_argument_are_data(world):
+    """Issue 12 point 6: a NUL character failed a complaint on PostgreSQL; echoing a huge
+    argument failed with "message is too long"."""
+    async with transaction(world.ctx.pool) as session:
+        await import_file(session, EXAMPLE)
+    liu = world.sb.add_user("刘书记", user_id=2001)  # the example org's organizer
+    resident = world.sb.add_user("陈\x00阿姨")
+    for person in (liu, resident):
+        person.start_bot()
+    group = world.sb.add_group("东湖一网格居民群", [liu, resident], bot_is_admin=True)
+    await bind(world, group)
+    resident.say(group, "3号楼门口的路灯\x00坏了好几天了，晚上一片漆黑")
+    card = await world.sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body, timeout=10)
+    assert "\x00" not in card.body
+    huge = "东" * 5000
+    for text in (f"/case {huge}", f"/project {huge}", f"/whoami {huge}", f"/faq_add {huge}"):
+        liu.say(liu.id, text)
+    await world.settle(timeout=20)
+    assert await failed_updates(world) == []
+    answers = world.sb.bot_messages(liu.id)[-4:]
+    assert all(0 < len(m.body) <= 4096 for m in answers)
+    refused = [r for r in world.sb.requests if r.status == 400 and "too long" in (r.error or "")]
+    assert refused == []  # the bot never sent Telegram a message over its limit

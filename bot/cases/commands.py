@@ -33,11 +33,17 @@ async def show(session: AsyncSession, ctx: AppContext, person: Person, args: str
         return View(await _case_how(session, person, community_id, now.astimezone(ctx.tz).year))
     case = await query.find(session, args, community_id, now.astimezone(ctx.tz).year)
     if case is None:
-        return View(T.CASE_NOT_FOUND.format(number=args))
+        return View(T.CASE_NOT_FOUND.format(number=_echo(args)))
     if community_id is not None and case.community_id != community_id:
-        return View(T.CASE_OTHER_COMMUNITY.format(number=args))
+        return View(T.CASE_OTHER_COMMUNITY.format(number=_echo(args)))
     return await query.view(session, case, person, ctx.settings.admin_ids, now, ctx.tz,
                             in_group=group_chat_id is not None)
+
+
+def _echo(typed: str, limit: int = 40) -> str:
+    """What the user typed, shown back capped (a huge argument must not make the
+    answer longer than Telegram allows)."""
+    return typed if len(typed) <= limit else typed[:limit] + "…"
 
 
 def deep_link_case(args: str | None) -> int | None:
@@ -133,7 +139,7 @@ async def note(session: AsyncSession, ctx: AppContext, person: Person, args: str
         return T.NOTE_HOW
     case = await query.find(session, number)
     if case is None:
-        return T.CASE_NOT_FOUND.format(number=number)
+        return T.CASE_NOT_FOUND.format(number=_echo(number))
     await workflow.add_note(session, ctx, case.id, person, text, now)
     return T.NOTE_OK
 
@@ -147,7 +153,7 @@ async def duplicate(session: AsyncSession, ctx: AppContext, person: Person, args
     found = [await query.find(session, n) for n in numbers]
     for number, case in zip(numbers, found, strict=True):
         if case is None:
-            return T.CASE_NOT_FOUND.format(number=number)
+            return T.CASE_NOT_FOUND.format(number=_echo(number))
     case, other = found
     assert case is not None and other is not None
     await workflow.close_duplicate(session, ctx, case.id, other.id, person, now)

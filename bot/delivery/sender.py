@@ -28,7 +28,16 @@ from bot.db.session import is_sqlite, reading, transaction
 from bot.delivery import coalesce, lease
 from bot.delivery.outbox import ON_SENT, has_deferred, resolve_payload
 from bot.delivery.pacer import Limits, build_pacer
-from bot.delivery.resilience import AUTH, BLOCKED, FLOOD, MIGRATE, REFUSED, brief, classify
+from bot.delivery.resilience import (
+    AUTH,
+    BLOCKED,
+    FLOOD,
+    MIGRATE,
+    REFUSED,
+    brief,
+    classify,
+    own_retries,
+)
 from bot.ui import Upload
 
 log = logging.getLogger(__name__)
@@ -37,8 +46,15 @@ MAX_ATTEMPTS = 20
 RETRY_BASE = 1.0  # seconds before the first retry after a server/network error
 MAX_RETRY_DELAY = 600.0
 MAX_IN_FLIGHT = 32  # messages being sent at once (each to a different chat)
-SEND_TIMEOUT = 60.0  # seconds before a call that hangs is given up (and retried)
-CLAIM_SECONDS = 90.0  # a claim outlives any call: another replica never sends it meanwhile
+# A slow answer is an answer: giving up on a call that Telegram may still carry out and
+# sending it again is how a message goes out twice (Telegram offers no idempotency key for
+# sendMessage). So a call is waited for SEND_TIMEOUT seconds — past aiohttp's and
+# aiogram's 60 s default — while it holds only its own chat; given up only then (retried).
+SEND_TIMEOUT = 300.0
+# A claim lasts CLAIM_SECONDS and is renewed every third of that while its call is in
+# flight, so a live replica keeps its claim through a slow call and a dead one's claims
+# lapse within CLAIM_SECONDS.
+CLAIM_SECONDS = 90.0
 COALESCE = 0.005  # seconds after a wake-up before the pass: a burst of commits shares it
 METHODS: dict[str, type[TelegramMethod[Any]]] = {
     cls.__api_method__: cls
@@ -83,6 +99,8 @@ class Sender:
         self.instance = lease.instance_id()
         self._stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its one send
+        self._claimed: dict[int, list[int]] = {}  # chat id -> the rows of that send
+        self._renewed = 0.0  # loop time of the last renewal of those claims
         self._pass_failing = False
         self._sqlite = is_sqlite(str(ctx.pool.kw["bind"].url))
         # sends finished, waiting to be recorded: (row, Telegram's result, its waiter,
@@ -177,6 +195,7 @@ class Sender:
         """Claim the head of every free chat that is due (with the mergeable rows right
         behind a mergeable head: one message, bot.delivery.coalesce) and start sending
         each; returns seconds until the pacer allows more (1.0: nothing is waiting)."""
+        await self._renew_claims()
         now, wall = self.ctx.clock.now(), lease.wall()
         async with reading(self.ctx.pool) as session:
             rows = list(await session.execute(
@@ -223,11 +242,33 @@ class Sender:
             chat_id = rows_[0].chat_id
             task = asyncio.create_task(self._send(rows_), name=f"send:{chat_id}")
             self._in_flight[chat_id] = task
+            self._claimed[chat_id] = [row.id for row in rows_]
             task.add_done_callback(lambda _t, chat=chat_id: self._done(chat))
         return next_wait
 
+    async def _renew_claims(self) -> None:
+        """Extend the claims of the sends still in flight (every CLAIM_SECONDS / 3): a
+        slow call keeps its row from other replicas for as long as it is waited for."""
+        loop_now = asyncio.get_running_loop().time()
+        if not self._claimed or loop_now - self._renewed < CLAIM_SECONDS / 3:
+            return
+        self._renewed = loop_now
+        ids = [row_id for rows in self._claimed.values() for row_id in rows]
+        try:
+            async with transaction(self.ctx.pool) as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending",
+                           OutboxMessage.claimed_by == self.instance,
+                           OutboxMessage.claimed_until.is_not(None))
+                    .values(claimed_until=lease.wall() + timedelta(seconds=CLAIM_SECONDS))
+                    .execution_options(synchronize_session=False))
+        except Exception as exc:  # the database away: the pass fails next and says so
+            log.warning("outbox: could not renew %d claims (%s)", len(ids), brief(exc))
+
     def _done(self, chat_id: int) -> None:
         self._in_flight.pop(chat_id, None)
+        self._claimed.pop(chat_id, None)
         self.ctx.outbox_event.set()  # the chat is free: its next message may go
 
     async def _claim(self, chains: dict[int, list[int]],
@@ -309,7 +350,7 @@ class Sender:
             await self._dead(row, f"bad payload: {exc!r}", blocked=False)
             return
         try:
-            result = await asyncio.wait_for(self.bot(method), timeout=SEND_TIMEOUT)
+            result = await self._call(method)
         except Exception as exc:  # every answer is classified; none escapes
             await self._failed([row], exc)
             return
@@ -324,11 +365,18 @@ class Sender:
             await self._split(rows, f"could not merge: {exc!r}")
             return
         try:
-            result = await asyncio.wait_for(self.bot(method), timeout=SEND_TIMEOUT)
+            result = await self._call(method)
         except Exception as exc:
             await self._failed(rows, exc)
             return
         await self._sent(rows, _plain(result))
+
+    async def _call(self, method: TelegramMethod[Any]) -> Any:
+        """One Bot API call, waited for up to SEND_TIMEOUT (the HTTP session's own
+        timeout, 60 s by default, would cut a slow answer short)."""
+        with own_retries():  # the outbox retries durably, with backoff (not RetryDirect)
+            return await asyncio.wait_for(
+                self.bot(method, request_timeout=int(SEND_TIMEOUT)), timeout=SEND_TIMEOUT + 5)
 
     async def _rewrite_edit(self, row: OutboxMessage) -> tuple[str, dict[str, Any], Parts] | None:
         """An edit of a message that carries several rows' replies changes only its
