@@ -80,11 +80,20 @@ class Demo:
         return self.sb.say(user, chat, text, **kw)
 
     async def press(self, user: SandboxUser, message: Message, button: str) -> str | None:
+        """Press a button; the log shows the press (and the bot's short answer) before
+        what it caused, and the pressed message again when the bot rewrote it."""
+        self._flush()
+        before = message.body
         handle = self.sb.press(user, message, button)
-        await self.settle()
+        await self.world.settle()
         answer = await handle.text()
-        if answer:
-            self.out.write(f"    （{user.first_name} 点了「{button}」→ 提示：{answer}）\n")
+        told = f"→ 提示：{answer}" if answer else ""
+        self.out.write(f"    （{user.first_name} 点了「{button}」{told}）\n")
+        if not message.deleted and message.body != before and not (answer and answer in message.body):
+            self._write("    ✏️ 消息已更新", message, indent=8)
+        self._flush()
+        if self.pause:
+            await asyncio.sleep(self.pause)
         return answer
 
     async def settle(self) -> None:
@@ -116,32 +125,40 @@ class Demo:
             where = chat.title if chat.type != "private" else f"私聊·{world.users[chat.id].first_name}"
             sender = world.users[msg.from_id]
             who = f"🤖{sender.first_name}" if sender.is_bot else sender.first_name
-            body = msg.body
-            if msg.service and "new_chat_members" in msg.service:
-                names = "、".join(u["first_name"] for u in msg.service["new_chat_members"])
-                body = f"（{names} 加入了群组）"
-            if msg.photo is not None:
-                body = "[图片] " + body
-            if msg.poll_id is not None:
-                poll = world.polls[msg.poll_id].to_api()
-                options = " / ".join(f"{o['text']}({o['voter_count']})" for o in poll["options"])
-                body = f"[投票] {poll['question']}：{options}"
-            lines = body.splitlines() or [""]
-            self.out.write(f"[{where}] {who}：{lines[0]}\n")
-            for line in lines[1:]:
-                self.out.write(f"    {line}\n")
-            if msg.buttons:
-                rows = "  ".join(f"［{b['text']}］" for row in msg.buttons for b in row)
-                self.out.write(f"    {rows}\n")
+            self._write(f"[{where}] {who}", msg)
+
+    def _write(self, head: str, msg: Message, indent: int = 4) -> None:
+        world = self.sb.world
+        body = msg.body
+        if msg.service and "new_chat_members" in msg.service:
+            names = "、".join(u["first_name"] for u in msg.service["new_chat_members"])
+            body = f"（{names} 加入了群组）"
+        if msg.photo is not None:
+            body = "[图片] " + body
+        if msg.document is not None:
+            body = f"[文件 {msg.document.file_name or ''}] " + body
+        if msg.poll_id is not None:
+            poll = world.polls[msg.poll_id].to_api()
+            options = " / ".join(f"{o['text']}({o['voter_count']})" for o in poll["options"])
+            body = f"[投票] {poll['question']}：{options}"
+        lines = body.rstrip().splitlines() or [""]
+        self.out.write(f"{head}：{lines[0]}\n")
+        for line in lines[1:]:
+            self.out.write(f"{' ' * indent}{line}\n")
+        if msg.buttons:
+            rows = "  ".join(f"［{b['text']}］" for row in msg.buttons for b in row)
+            self.out.write(f"{' ' * indent}{rows}\n")
 
 
 def _span(delta: timedelta) -> str:
+    """3天, 2小时1分钟, 17小时17分钟, 10分钟: how a person says how long it was."""
     minutes = int(delta.total_seconds() // 60)
-    if minutes % (60 * 24) == 0:
-        return f"{minutes // (60 * 24)}天"
-    if minutes % 60 == 0:
-        return f"{minutes // 60}小时"
-    return f"{minutes}分钟"
+    days, rest = divmod(minutes, 60 * 24)
+    hours, mins = divmod(rest, 60)
+    if days and not rest:
+        return f"{days}天"
+    hours += days * 24
+    return (f"{hours}小时" if hours else "") + (f"{mins}分钟" if mins or not hours else "")
 
 
 async def play(out: TextIO = sys.stdout, pause: float = 0.0,

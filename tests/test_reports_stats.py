@@ -153,7 +153,7 @@ async def test_stats_text_shows_every_figure(pool):
         w = await build(s)
         f = await stats.figures(s, Scope(w.community.id), OCTOBER, NOW)
     text = stats_message("东湖社区", f)
-    for part in ("2026年10月", "新增诉求 6 件", "合并重复 1 件", "“我也是” 2 户", "办结 4 件",
+    for part in ("2026年10月", "新增诉求 6 件", "合并重复 1 件", "“我也是” 2 户", "处理完毕 4 件",
                  "超时 2 件", "重开 1 件", "响应率 60.0%（3/5）", "解决率 80.0%（4/5）",
                  "满意率 66.7%", "未评价 25.0%", "中位 1小时0分", "90% 在 2小时24分",
                  "中位 1天14小时", "环境卫生 3", "3号楼 2"):

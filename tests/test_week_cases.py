@@ -35,6 +35,9 @@ async def test_a_missed_deadline_stays_missed_after_escalation(world):
     await world.advance(minutes=3)
     again = await _figures(world)
     assert (again.overdue, again.response_rate) == (3, 0)
+    liu.say(liu.id, "/stats")  # what the organizer reads, three minutes on
+    shown = await sb.wait_for(liu.id, lambda m: "响应率" in m.body)
+    assert "超时 3 件" in shown.text and "响应率 0.0%（0/3）" in shown.text, shown.text
     case = await case_row(world, "东湖-2026-0001")
     assert case.level == "community" and case.next_due is not None
     assert case.next_due > case.accept_due  # the community's own deadline

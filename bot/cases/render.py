@@ -79,7 +79,12 @@ def due_line(case: Case, now: datetime, tz: ZoneInfo) -> str:
     if due is None or case.status not in ("open", "accepted"):
         return ""
     line = (T.DUE_ACCEPT if case.status == "open" else T.DUE_RESOLVE).format(due=when(due, tz))
-    return (T.OVERDUE if sla.overdue(case, now) or due <= now else "") + line
+    if due <= now:
+        return T.OVERDUE + line
+    if sla.overdue(case, now):  # the SLA deadline was missed; the one chased now is ahead
+        missed = case.accept_due if case.status == "open" else case.resolve_due
+        return T.OVERDUE_BEFORE.format(missed=when(missed, tz)) + line
+    return line
 
 
 def place_text(case: Case) -> str:

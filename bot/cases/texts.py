@@ -56,6 +56,7 @@ PUBLIC_CARD = "📋 工单 {number}\n状态：{status}\n类别：{category}\n负
 DUE_ACCEPT = "受理时限：{due}"
 DUE_RESOLVE = "办结时限：{due}"
 OVERDUE = "⏰已超时 "
+OVERDUE_BEFORE = "⏰原时限 {missed} 已超时，现"
 NO_DEADLINE = "无时限"
 PLACE_UNKNOWN = "未注明"
 SOURCE_GROUP = "群聊「{title}」"

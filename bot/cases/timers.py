@@ -47,8 +47,8 @@ async def accept_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> No
     if case is None or case.status != OPEN or sla.current_due(case) != timer.due_at:
         return
     now = ctx.clock.now()
-    if await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_ACCEPT_LATE):
-        await sla.start_accept_clock(session, case, await core.community_of(session, case), now)
+    await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_ACCEPT_LATE,
+                            restart=sla.start_accept_clock)
 
 
 async def resolve_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:
@@ -56,8 +56,8 @@ async def resolve_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> N
     if case is None or case.status != ACCEPTED or sla.current_due(case) != timer.due_at:
         return
     now = ctx.clock.now()
-    if await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_RESOLVE_LATE):
-        await sla.start_resolve_clock(session, case, await core.community_of(session, case), now)
+    await workflow.escalate(session, ctx, case, now, actor=None, why=T.WHY_RESOLVE_LATE,
+                            restart=sla.start_resolve_clock)
 
 
 async def rating_due(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:

@@ -3,6 +3,7 @@ re-checks the case's state and the person's rights, and raises CaseRefused (with
 Chinese answer) instead of changing anything it should not. States: docs/cases.md."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from bot.cases import access, core, intake, notify, sla
 from bot.cases import render as R
 from bot.cases import texts as T
 from bot.context import AppContext
-from bot.db.models import Case, CaseEvent, Department, Person, Whistle
+from bot.db.models import Case, CaseEvent, Community, Department, Person, Whistle
 from bot.db.models.cases import ACCEPTED, ACTIVE, CLOSED, LEVELS, OPEN, PATROL, RESOLVED
 from bot.db.models.projects import Project
 from bot.delivery import outbox
@@ -24,6 +25,9 @@ from bot.projects import service as projects
 from bot.taxonomy import category_name
 from bot.ui import markup
 from scheduler import timers
+
+# a bot.cases.sla start_*_clock: (session, case, community, now)
+ClockStart = Callable[[AsyncSession, Case, Community, datetime], Awaitable[None]]
 
 Refused = core.CaseRefused
 MAX_NOTE = 500
@@ -228,14 +232,18 @@ async def ack_whistle(session: AsyncSession, ctx: AppContext, whistle_id: int, p
 
 
 async def escalate(session: AsyncSession, ctx: AppContext, case: Case, now: datetime, *,
-                   actor: Person | None, why: str) -> bool:
+                   actor: Person | None, why: str, restart: ClockStart | None = None) -> bool:
     """上报 one level (grid → community → street → district); False when already at the
-    top: the street, or the district when the org file gives the street one."""
+    top: the street, or the district when the org file gives the street one. `restart`
+    (a bot.cases.sla start_*_clock) gives the new level its deadline before the level
+    is told, so the card it reads shows the deadline it now has."""
     level = await next_level(session, case)
     if level is None:
         return False
     case.level = level
     case.escalations += 1
+    if restart is not None:
+        await restart(session, case, await core.community_of(session, case), now)
     level = T.LEVEL[case.level]
     await core.event(session, ctx, case, "escalated", now, actor=actor,
                      data={"level": level, "why": why})
@@ -270,9 +278,9 @@ async def escalate_by(session: AsyncSession, ctx: AppContext, case_id: int, pers
     if LEVELS.index(case.level) != from_level:
         raise Refused(T.ESCALATE_STALE.format(level=T.LEVEL[case.level]))
     if not await escalate(session, ctx, case, now, actor=person,
-                          why=T.WHY_MANUAL.format(name=R.name_of(person))):
+                          why=T.WHY_MANUAL.format(name=R.name_of(person)),
+                          restart=sla.start_level_clock):
         raise Refused(T.TOP_LEVEL_AT.format(level=T.LEVEL[case.level]))
-    await sla.start_level_clock(session, case, await core.community_of(session, case), now)
     return case
 
 

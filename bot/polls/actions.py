@@ -18,10 +18,10 @@ from bot.db.models import Community, GroupChat, Person
 from bot.db.models.polls import Poll
 from bot.delivery import outbox
 from bot.org import service as org
+from bot.polls import evaluation, votes
 from bot.polls import render as R
 from bot.polls import service as svc
 from bot.polls import texts as T
-from bot.polls import votes
 from bot.polls.buttons import (
     CATEGORY_SLUGS,
     ELIGIBILITY,
@@ -92,7 +92,9 @@ async def results(session: AsyncSession, ctx: AppContext, args: str | None, *, c
     text = await result_text(session, poll, ctx)
     if poll.status == "closed" and poll.result is not None:
         await outbox.enqueue(session, chat_id, "sendPhoto", now=ctx.clock.now(),
-                             ref=svc.ref(poll.id), photo=outbox.deferred(CHART, poll.id))
+                             ref=svc.ref(poll.id), photo=outbox.deferred(CHART, poll.id),
+                             caption=R.chart_caption(poll, evaluation.Tally.from_dict(poll.result)),
+                             parse_mode=None)
     return text
 
 

@@ -85,6 +85,11 @@ def chart_png(poll: Poll, tally: evaluation.Tally) -> bytes:
         annotations=[f"{r.count}（{r.percent:.0f}%）" for r in tally.rows])
 
 
+def chart_caption(poll: Poll, tally: evaluation.Tally) -> str:
+    """What the result chart shows, as its caption (a chart never arrives bare)."""
+    return T.CHART_CAPTION.format(id=poll.id, question=poll.question, voters=tally.voters)
+
+
 async def chart_file(session: AsyncSession, poll_id: Any) -> Upload:
     """The outbox resolver CHART: the result chart, drawn at send time."""
     poll = await session.get(Poll, int(poll_id))

@@ -348,7 +348,8 @@ async def close(session: AsyncSession, poll: Poll, ctx: AppContext, now: datetim
         await outbox.enqueue(session, d.chat_id, now=now, dedupe_key=key, ref=ref(poll.id),
                              text=text, parse_mode=None)
         await outbox.enqueue(session, d.chat_id, "sendPhoto", now=now, dedupe_key=key + ":chart",
-                             ref=ref(poll.id), photo=outbox.deferred(R.CHART, poll.id))
+                             ref=ref(poll.id), photo=outbox.deferred(R.CHART, poll.id),
+                             caption=R.chart_caption(poll, tally), parse_mode=None)
     await events.publish(session, ctx, events.PollClosed(
         poll_id=poll.id, project_id=poll.project_id, preset=poll.preset,
         counts=tuple((r.label, r.count) for r in tally.rows), voters=tally.voters,

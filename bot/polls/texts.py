@@ -124,6 +124,7 @@ RESULT_NOBODY = "无人投票。"
 RESULT_SATISFACTION = "满意率（满意+基本满意）：{rate:.1f}%"
 RESULT_SCORE = "平均分：{avg:.2f}"
 CHART_TITLE = "#{id} {question}"
+CHART_CAPTION = "📊 民意调查 #{id} 结果图：{question}（{voters} 人投票，各选项票数和占比）"
 
 # --- votes ----------------------------------------------------------------------------
 VOTE_COUNTED = "已记录您的选择：{choice}"

@@ -1,5 +1,8 @@
 """Reports: /stats, /export, the weekly summary, the monthly 社情发布会, the daily 晾晒."""
 
+# re-exported: one vocabulary for states, shared with the case cards
+from bot.cases.texts import STATUS as STATUS
+
 NONE = "—"
 PERCENT = "{:.1f}%"
 DAYS = "{d}天{h}小时"
@@ -18,7 +21,7 @@ SCOPE_GRID = "{community} · {grid}"
 STATS_TITLE = "📊 {scope}｜{period}"
 STATS_LINES = (
     "新增诉求 {opened} 件（合并重复 {duplicates} 件，“我也是” {plus_ones} 户）\n"
-    "办结 {resolved} 件 · 关闭 {closed} 件 · 超时 {overdue} 件 · 重开 {reopened} 件\n"
+    "处理完毕 {resolved} 件 · 已办结 {closed} 件 · 超时 {overdue} 件 · 重开 {reopened} 件\n"
     "响应率 {response}（{accepted_in_time}/{due_accept}）\n"
     "解决率 {resolve}（{resolved_of_due}/{due_resolve}）\n"
     "满意率 {satisfaction}（满意 {satisfied} · 基本满意 {basic} · 不满意 {unsatisfied}），"
@@ -103,8 +106,6 @@ LEDGER_COLUMNS = (
     # added later, at the end so that sheets built on the columns above keep working
     "来源", "社区",
 )
-# the case statuses as every other screen names them (bot/cases/texts.py)
-STATUS = {"open": "待受理", "accepted": "办理中", "resolved": "待评价", "closed": "已办结"}
 RATING = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 CLOSE_REASON = {"rated": "已评价", "unrated": "未评价", "duplicate": "重复合并",
                 "project": "转为项目", "patrol": "巡查件无需评价"}

@@ -24,8 +24,9 @@ async def scene(demo: Any) -> None:
     number = post.body.split("#", 1)[1].split("｜", 1)[0]
 
     demo.narrate("居民关注项目、报名参与（出钱 / 出力 / 出点子）")
-    wang.start_bot()
-    await demo.settle()
+    if wang.id not in demo.sb.bot.started:
+        wang.start_bot()
+        await demo.settle()
     await demo.press(wang, post, "🔔 关注")
     demo.say(chen, group, f"/pledge {number} 出力 8 周末可以帮忙搬运")
     demo.say(li, group, f"/pledge {number} 出点子 电梯口建议加个雨棚")

@@ -22,8 +22,10 @@ def roster(demo: Any) -> bytes:
 async def scene(demo: Any) -> None:
     liu, zhang = demo.users["刘书记"], demo.users["张网格员"]
     wang, chen = demo.users["王阿姨"], demo.users["陈大爷"]
-    chen.start_bot()
-    wang.start_bot()
+    for resident in (chen, wang):
+        if resident.id not in demo.sb.bot.started:
+            resident.start_bot()
+    await demo.settle()
     demo.narrate("刘书记把 3号楼的居民花名册（Excel/CSV）私聊发给机器人：一楼一档")
     demo.sb.send_document(liu, liu.id, roster(demo), "3号楼花名册.csv")
     await demo.settle()
