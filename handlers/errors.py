@@ -18,6 +18,7 @@ from bot.context import AppContext
 from bot.delivery import inbox
 from bot.delivery.sender import migrate_chat
 from bot.errors import Refusal
+from bot.privacy.logs import describe_error, traceback_of
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ async def defect(event: ErrorEvent, ctx: AppContext, **data: Any) -> None:
         old = getattr(exc.method, "chat_id", None)
         if isinstance(old, int):
             await migrate_chat(ctx, old, exc.migrate_to_chat_id)
-    log.error("update %s failed: %s", update_id, event.exception, exc_info=event.exception)
+    log.error("update %s failed: %s\n%s", update_id, describe_error(exc), traceback_of(exc))
     if update_id is not None:
         await inbox.mark_failed(ctx, update_id, repr(event.exception))
     await tell(event.update, T.INTERNAL_ERROR, alert=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,11 @@ from sqlalchemy.util.concurrency import in_greenlet
 READ_ONLY = "linli_read_only"
 
 
+# aiosqlite logs every statement with its values at DEBUG (`linli run -v`): residents'
+# words and numbers must never reach a log (issue 18).
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -32,6 +38,9 @@ _HOLDS_WRITE_LOCK = "linli_write_lock"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # A database error's text never carries the values of its statement (residents'
+    # words, names, numbers) into a log: issue 18.
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)

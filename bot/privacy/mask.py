@@ -1,13 +1,13 @@
 """One masking module: whatever leaves the bot for a group, a file or a log goes through
 `mask()`. It hides what points at one person or one household:
 
-- phones: mobiles (spaces, dashes, +86/0086), landlines (010-12345678, 0571 8765 4321,
-  (021)12345678);
+- phones: mobiles (spaces, dashes, dots, +86/0086, every digit spaced), landlines
+  (010-12345678, 0571 8765 4321, (021)12345678);
 - resident ID numbers (18 digits, spaces allowed, lower-case x; old 15-digit ones);
 - licence plates (京A12345, 浙A·D12345, new-energy 8 characters);
 - rooms of any household ("1802的住户", "3号楼2单元501", "7-2-301", "501室", "楼上1802");
 - WeChat / QQ ids ("微信 abc_123", "VX:", "QQ 12345678"), e-mail addresses, bank cards;
-- a surname with an honorific ("陈先生" → "某先生").
+- a surname with an honorific ("陈先生" → "某先生", also 阿姨, 师傅, 老师, 老板 …).
 
 It leaves alone what only looks like them: dates, times, case numbers (东湖-2026-0001),
 amounts (¥1,280.00), a building alone ("3号楼"), public hotlines (12345, 110, 95598 …).
@@ -30,8 +30,10 @@ NAME_MASK = "某"
 
 KINDS = ("phone", "id", "plate", "room", "account", "email", "card", "name")
 
-# Separators people type inside numbers: space (also full-width), dash, dot.
-_S = r"[ \u3000\-‐－]?"
+# Separators people type inside numbers: space (also full-width), dashes, and inside a
+# mobile number a dot (135.8801.2234).
+_S = r"[ \u3000\-‐－–—]?"
+_SM = r"[ \u3000\-‐－–—.]?"
 _D = r"[0-9xX*]"  # a digit or a hand-masked one (138xxxx8888)
 
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@"
@@ -54,10 +56,12 @@ _CARD_CUED = re.compile(r"(?:卡号|银行卡号?|账号|账户|卡)\s*(?:是|�
                         r"(?P<id>\d(?:[ \-]?\d){14,18})(?![0-9])")
 
 _MOBILE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:(?:\+|00)?86{_S})?1[3-9]{_D}{_S}{_D}{{4}}{_S}{_D}{{4}}(?![0-9])")
+    rf"(?<![0-9A-Za-z])(?:(?:\+|00)?86{_S})?1[3-9]{_D}{_SM}{_D}{{4}}{_SM}{_D}{{4}}(?![0-9])")
+# Every digit spaced out: "1 3 9 0 5 7 1 2 2 6 6".
+_MOBILE_SPACED = re.compile(r"(?<![0-9] )(?<![0-9])1 [3-9](?: \d){9}(?! ?[0-9])")
 # Landlines: area code 0xx / 0xxx (or in brackets), 7-8 digits, maybe split 3-4 / 4-4.
 _LANDLINE = re.compile(
-    rf"(?<![0-9A-Za-z.])(?:(?:\+|00)?86{_S})?(?:[(（]0\d{{2,3}}[)）]|0[1-9]\d{{1,2}})[ \-]?"
+    rf"(?<![0-9A-Za-z.])(?:(?:\+|00)?86{_S})?(?:[(（]0\d{{2,3}}[)）]|0[1-9]\d{{1,2}})[ \-–—]?"
     rf"(?:[1-9]\d{{2,3}}{_S}\d{{4}}|[1-9]\d{{3}}{_S}\d{{3}})(?:(?:转|-|ext\.?)\d{{1,5}})?(?![0-9])")
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
@@ -66,11 +70,17 @@ _PLATE = re.compile(
     r"(?=[A-HJ-NP-Za-hj-np-z0-9]{5,6}(?![A-Za-z0-9]))(?=[^0-9]{0,5}[0-9])"
     r"[A-HJ-NP-Za-hj-np-z0-9]{5,6}[挂学警港澳]?(?![A-Za-z0-9])")
 
+_ACCOUNT_CUE = r"(?:\s*(?:号码|号|账号|ID|id))?\s*(?:是|为)?\s*[:：]?\s*"
 _ACCOUNT = re.compile(
     r"(?<![A-Za-z])(?:微信号?|威信|薇信|[Vv]信|[Ww][Ee][Cc][Hh][Aa][Tt]|[Ww]eixin|[Vv][Xx]|[Ww][Xx]"
-    r"|[Qq]{2}|[Qq](?=号)|扣扣)(?:\s*(?:号码|号|账号|ID|id))?\s*(?:是|为)?\s*[:：]?\s*"
-    r"(?P<id>wxid_[A-Za-z0-9]{4,30}|[A-Za-z][-_A-Za-z0-9]{4,19}|[1-9]\d{4,11})"
-    r"(?![-_A-Za-z0-9@.])")
+    rf"|加[Vv](?![A-Za-z])){_ACCOUNT_CUE}"
+    r"(?P<id>wxid_[A-Za-z0-9]{4,30}|[A-Za-z][-_A-Za-z0-9]{4,19})(?![-_A-Za-z0-9@.])"
+    r"|(?<![A-Za-z])(?:微信号?|威信|薇信|[Vv]信)" + _ACCOUNT_CUE +
+    r"(?P<qq>[1-9]\d{4,11})(?![-_A-Za-z0-9@.])"
+    r"|(?<![A-Za-z])(?:[Vv][Xx]|[Ww][Xx]|加[Vv])(?:\s*[:：]\s*|\s+)(?P<wxn>[1-9]\d{4,11})"
+    r"(?![-_A-Za-z0-9@.])"
+    r"|(?<![A-Za-z])(?:[Qq]{2}|[Qq](?=号)|扣扣)" + _ACCOUNT_CUE +
+    r"(?P<num>[1-9]\d{4,11})(?![-_A-Za-z0-9@.])")
 
 # Rooms. The building or unit before a room stays; the room goes.
 _NOT_AFTER_ROOM = r"(?![0-9年月日号元块度点分秒期届次个人户套平米%％:：.\-/])"
@@ -97,7 +107,10 @@ _SURNAMES = (
 _COMPOUND = "欧阳|司马|诸葛|上官|东方|慕容|令狐|皇甫|尉迟|公孙|长孙|宇文|夏侯|端木|百里|司徒|南宫"
 _NAME = re.compile(
     rf"(?<![对保关至由于甲乙双各])(?P<surname>{_COMPOUND}|[{_SURNAMES}])(?P<title>先生|女士|小姐|阿姨|大爷|大妈|"
-    r"师傅|奶奶|爷爷|老太|老伯|大哥|大姐|叔叔|婶婶)")
+    r"师傅|奶奶|爷爷|老太|老伯|大哥|大姐|叔叔|婶婶|老师|老板)")
+# A number named as something else (发票号码, 订单号, 工单编号…) is not a phone.
+_NOT_PHONE_CUE = re.compile(r"(?:发票|订单|单号|编号|流水|条码|运单|快递单|工单|代码|批号|序列)"
+                            r"(?:号码|号)?\s*(?:是|为)?\s*[:：]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("card", _CARD_CUED, CARD_MASK),
     ("id", _ID15, ID_MASK),
     ("phone", _MOBILE, PHONE_MASK),
+    ("phone", _MOBILE_SPACED, PHONE_MASK),
     ("phone", _LANDLINE, PHONE_MASK),
     ("plate", _PLATE, PLATE_MASK),
     ("account", _ACCOUNT, ACCOUNT_MASK),
@@ -130,7 +144,7 @@ _MASK_OF = {kind: token for kind, _, token in _RULES}
 
 def _span(m: re.Match[str]) -> tuple[int, int]:
     """The part to hide: the named group `id`, `room` or `surname` when there is one."""
-    for group in ("id", "room", "surname"):
+    for group in ("id", "qq", "wxn", "num", "room", "surname"):
         if group in m.re.groupindex and m.group(group) is not None:
             return m.span(group)
     return m.span()
@@ -154,6 +168,8 @@ def find(text: str, rooms: Iterable[str | None] = ()) -> list[Found]:
     for kind, pattern, _ in _RULES:
         for m in pattern.finditer(text):
             start, end = _span(m)
+            if kind == "phone" and _NOT_PHONE_CUE.search(text, max(0, start - 8), start):
+                continue
             if free(m.start(), m.end()) and end > start:
                 taken.append(Found(kind, start, end))
     for room in sorted(_own_rooms(rooms), key=len, reverse=True):

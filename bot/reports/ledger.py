@@ -109,7 +109,7 @@ def _row(r: Any, departments: list[str], tz: ZoneInfo, unmasked: bool = False) -
     hide, name = (_as_is, _as_is) if unmasked else (mask, mask_name)
     return [
         number, _local(opened, tz), _local(accepted, tz), _local(resolved, tz),
-        _local(closed, tz), group or "", grid or "", place or "", building or "",
+        _local(closed, tz), group or "", grid or "", hide(place or ""), building or "",
         category_name(cat_auto), corrected, URGENCY.get(urgency, urgency),
         T.KIND.get(kind, kind), T.ANONYMOUS if anonymous else name(reporter),
         owner or "", "、".join(departments), T.STATUS.get(status, status),
