@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from aiogram.types import BufferedInputFile
@@ -174,7 +175,8 @@ async def test_the_comparison_is_the_figures_of_stats(world, street, client):
     assert yin["response"] == 0.0  # both missed their acceptance deadline
     xlsx = await client.get("/desk/compare.xlsx?period=tm")
     assert xlsx.status == 200 and (await xlsx.read())[:2] == b"PK"
-    assert "compare-2026-11-01-2026-11-30.xlsx" in xlsx.headers["Content-Disposition"]
+    assert unquote(xlsx.headers["Content-Disposition"]).endswith(
+        "UTF-8''各社区对比_2026-11-01_2026-11-30.xlsx")  # a Chinese name, as the ledger's
     # an organizer of one community: no comparison
     await login(world, client, street["银虹周书记"])
     assert 'id="compare"' not in await (await client.get("/desk/dashboard")).text()

@@ -6,13 +6,17 @@ checks), render a template. A refusal from the domain is shown as its Chinese te
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import aiohttp
 import aiohttp_jinja2
@@ -27,12 +31,14 @@ from bot.db.models import Person
 from bot.db.session import reading, transaction
 from bot.errors import Refusal
 from bot.privacy import audit
+from bot.privacy.mask import mask
 from bot.reports import desk as D
 from bot.reports import ledger, stats
 from web import links
 from web import texts as T
 from web.auth import (
     COOKIE,
+    FLASH,
     InitDataError,
     Session,
     Sessions,
@@ -48,12 +54,20 @@ CTX = web.AppKey("ctx", AppContext)
 SESSIONS = web.AppKey("sessions", Sessions)
 SETTINGS = web.AppKey("web_settings", WebSettings)
 CACHE = web.AppKey("cache", dict)
+ONCE = web.AppKey("once", dict)  # (person id, form token) -> when a case form was used
 TOKEN = web.AppKey("token", str)
 PERIOD = web.AppKey("period", str)  # the dashboard's period when none is chosen
 PHOTO_MAX = 10 * 2**20  # Telegram's limit for sendPhoto
 PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 DASHBOARD_TTL = 30.0  # seconds a dashboard's figures are reused (the office screen polls)
 PERIODS = {"tw": "本周", "lw": "上周", "tm": "本月", "lm": "上月", "ty": "今年"}
+ID = "{id:\\d{1,18}}"  # a case or photo id: more digits cannot be one (SQLite's 64 bits)
+YEARS = (2000, 2099)  # the ledger's dates: a year outside is a typo (and overflows)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Full-width letters, digits and hyphen as a Chinese keyboard types them (４号楼, ７－２)
+HALF_WIDTH = {cp: cp - 0xFEE0 for cp in (0xFF0D, *range(0xFF10, 0xFF1A),
+                                        *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+HALF_WIDTH[0x3000] = 0x20
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 
@@ -64,16 +78,17 @@ def build_app(ctx: AppContext, web_settings: WebSettings | None = None,
     """`token`: the bot's (Mini App initData and photos); LINLI_BOT_TOKEN by default.
     `period`: the dashboard's when the page names none (a key of PERIODS)."""
     ws = web_settings or WebSettings()
-    app = web.Application(middlewares=[_headers])
+    app = web.Application(middlewares=[_headers, _errors])
     app[CTX] = ctx
     app[PERIOD] = period if period in PERIODS else "tm"
     app[SETTINGS] = ws
     app[TOKEN] = token if token is not None else ctx.settings.token
     app[SESSIONS] = Sessions(session_secret(ctx.settings, ws, app[TOKEN]), ws.session_hours)
     app[CACHE] = {}
+    app[ONCE] = {}
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                                autoescape=True)
-    env.globals.update(P=PREFIX, T=T, PERIODS=PERIODS)
+    _globals(env)
     r = app.router
     r.add_get("/", index)
     r.add_get("/login/{token}", login_page)
@@ -84,9 +99,9 @@ def build_app(ctx: AppContext, web_settings: WebSettings | None = None,
     r.add_post("/logout", logout)
     r.add_get("/cases", ledger_view)
     r.add_post("/cases/export", export)
-    r.add_get("/cases/{id:\\d+}", case_view)
-    r.add_post("/cases/{id:\\d+}/act", case_act)
-    r.add_get("/photo/{id:\\d+}", photo)
+    r.add_get(f"/cases/{ID}", case_view)
+    r.add_post(f"/cases/{ID}/act", case_act)
+    r.add_get(f"/photo/{ID}", photo)
     r.add_get("/dashboard", dashboard_view)
     r.add_get("/projects", projects_view)
     r.add_get("/api/dashboard", dashboard_json)
@@ -97,9 +112,20 @@ def build_app(ctx: AppContext, web_settings: WebSettings | None = None,
     return app
 
 
+def _globals(env: jinja2.Environment) -> None:
+    env.globals.update(P=PREFIX, T=T, PERIODS=PERIODS)
+    env.filters["masked"] = mask  # as the ledger hides rooms, phones… (bot.privacy.mask)
+
+
 def mount(app: web.Application, ctx: AppContext, token: str | None = None) -> None:
     """Add the desk under /desk to an application (the webhook's)."""
     app.add_subapp(PREFIX, build_app(ctx, token=token))
+    _outside(app)
+
+
+def _outside(app: web.Application) -> None:
+    """What the application around the desk adds: / leads to /desk/ (and /desk does, in
+    `_errors`: the desk's prefix resource takes that path)."""
     app.router.add_get("/", _to_desk)
 
 
@@ -112,7 +138,7 @@ def root_app(ctx: AppContext, web_settings: WebSettings | None = None,
     """The desk under /desk, and / leading there (`linli web`, tests)."""
     root = web.Application()
     root.add_subapp(PREFIX, build_app(ctx, web_settings, token))
-    root.router.add_get("/", _to_desk)
+    _outside(root)
     return root
 
 
@@ -141,6 +167,41 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
     if response.content_type == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+_PLAIN: jinja2.Environment | None = None  # error pages outside the desk's own application
+ERRORS = {404: T.NOT_FOUND_PAGE, 405: T.WRONG_METHOD, 413: T.TOO_BIG}
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error under /desk as a Chinese page (JSON under /desk/api/), never aiohttp's
+    English "404: Not Found" or a traceback's "500 Internal Server Error"."""
+    if not request.path.startswith(PREFIX):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if exc.status == 404 and request.path == PREFIX:
+            return _redirect(f"{PREFIX}/")
+        return _error(request, ERRORS.get(exc.status, T.BAD_REQUEST), exc.status)
+    except Exception:
+        log.exception("desk: %s %s failed", request.method, request.path)
+        return _error(request, T.SERVER_ERROR, 500)
+
+
+def _error(request: web.Request, text: str, status: int) -> web.Response:
+    global _PLAIN
+    if request.path.startswith(f"{PREFIX}/api/"):
+        return web.json_response({"error": text}, status=status)
+    if _PLAIN is None:
+        _PLAIN = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                                    autoescape=True)
+        _globals(_PLAIN)
+    body = _PLAIN.get_template("message.html").render(message=text, who=None)
+    return web.Response(text=body, status=status, content_type="text/html")
 
 
 # --- who is asking --------------------------------------------------------------------------
@@ -194,11 +255,12 @@ def _who(desk: D.Desk, sess: Session) -> dict[str, Any]:
     return {"who": desk, "csrf": sess.csrf}
 
 
-def _set_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
+def _set_cookie(request: web.Request, response: web.StreamResponse, value: str,
+                name: str = COOKIE, max_age: int | None = None) -> None:
     secure = base_url(_ctx(request).settings, request.app[SETTINGS]).startswith("https://")
-    response.set_cookie(COOKIE, value, path=PREFIX, httponly=True, secure=secure,
+    response.set_cookie(name, value, path=PREFIX, httponly=True, secure=secure,
                         samesite="None" if secure else "Lax",
-                        max_age=request.app[SESSIONS].hours * 3600)
+                        max_age=max_age or request.app[SESSIONS].hours * 3600)
 
 
 def _start_session(request: web.Request, person_id: int, to: str) -> web.Response:
@@ -238,7 +300,7 @@ async def login_page(request: web.Request) -> web.Response:
     async with reading(ctx.pool) as session:
         ok = await links.valid(session, request.match_info["token"], ctx.clock.now())
     if not ok:
-        return _message(request, T.LOGIN_EXPIRED, 403)
+        return _spent(request)
     return _page(request, "login.html", token=request.match_info["token"], who=None)
 
 
@@ -249,6 +311,15 @@ async def login(request: web.Request) -> web.Response:
     if person_id is None:
         return _message(request, T.LOGIN_EXPIRED, 403)
     return _start_session(request, person_id, f"{PREFIX}/cases")
+
+
+def _spent(request: web.Request) -> web.Response:
+    """A used or expired link opened: refused, unless this browser is logged in already
+    (the link stays in the Telegram chat and gets tapped again): then the desk. Its
+    POST (进入工作台) is refused either way: a link logs in once."""
+    if _session(request) is not None:
+        return _redirect(f"{PREFIX}/cases")
+    return _message(request, T.LOGIN_EXPIRED, 403)
 
 
 async def miniapp(request: web.Request) -> web.Response:
@@ -316,33 +387,85 @@ def _query(request: web.Request) -> dict[str, str]:
     return {k: v for k, v in request.query.items()}
 
 
+def _checked(args: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The ledger's filter checked: a date that is not one (2026-13-01, 明天, a year 1)
+    is dropped and named, an end before the start is swapped and said, rather than
+    quietly showing every case or none (or overflowing the database); a menu's id too
+    long to be one (edited in the address) is dropped."""
+    args, notices = dict(args), []
+    for key in ("grid", "worker", "source"):
+        if len((args.get(key) or "").strip().lstrip("-")) > 18:
+            args.pop(key)
+    days: dict[str, date] = {}
+    for key, label in (("start", "从"), ("end", "到")):
+        value = (args.get(key) or "").strip()
+        if not value:
+            continue
+        try:
+            day = date.fromisoformat(value)
+            if not YEARS[0] <= day.year <= YEARS[1]:
+                raise ValueError(value)
+        except ValueError:
+            notices.append(T.DATE_BAD.format(field=label, value=value))
+            args.pop(key)
+            continue
+        days[key] = day
+    if len(days) == 2 and days["end"] < days["start"]:
+        args["start"], args["end"] = days["end"].isoformat(), days["start"].isoformat()
+        notices.append(T.DATE_SWAPPED.format(start=args["start"], end=args["end"]))
+    return args, notices
+
+
+def _search_term(q: str) -> str:
+    """A term as the classifier reads text: full-width digits and letters half-width,
+    Traditional characters Simplified (４號樓 -> 4号楼)."""
+    from nlp.normalize import t2s
+
+    return t2s(q.translate(HALF_WIDTH))
+
+
+async def _ledger(session: Any, desk: D.Desk, args: dict[str, str], ctx: AppContext
+                  ) -> tuple[D.LedgerPage, D.LedgerFilter, dict[str, str], list[str]]:
+    """The ledger's page for the query's filter, with the dates checked; a search that
+    finds nothing as typed is tried again as the classifier reads it (４号楼 -> 4号楼,
+    電梯 -> 电梯): texts are stored as residents wrote them, places normalised."""
+    args, notices = _checked(args)
+    now = ctx.clock.now()
+    f = D.LedgerFilter.parse(args)
+    page = await D.ledger_page(session, desk, f, now, ctx.tz)
+    term = _search_term(f.q) if f.q else ""
+    if not page.total and term and term != f.q:
+        again = D.LedgerFilter.parse({**args, "q": term})
+        found = await D.ledger_page(session, desk, again, now, ctx.tz)
+        if found.total:
+            notices.append(T.SEARCHED_AS.format(given=f.q, term=again.q))
+            page, f, args = found, again, {**args, "q": again.q}
+    return page, f, args, notices
+
+
 @staff
 async def ledger_view(request: web.Request, session: Any, person: Person, desk: D.Desk,
                       sess: Session) -> web.Response:
-    ctx = _ctx(request)
-    args = _query(request)
-    f = D.LedgerFilter.parse(args)
-    page = await D.ledger_page(session, desk, f, ctx.clock.now(), ctx.tz)
+    page, f, args, notices = await _ledger(session, desk, _query(request), _ctx(request))
     keep = {k: v for k, v in args.items() if k != "page" and v}
 
     def link(**changes: Any) -> str:
         return f"{PREFIX}/cases?" + urlencode({**keep, **changes})
 
     return _page(request, "ledger.html", page=page, f=f, args=args, link=link,
-                 choices=await D.choices(session, desk), **_who(desk, sess))
+                 notices=notices, choices=await D.choices(session, desk), **_who(desk, sess))
 
 
 @staff
 async def cases_json(request: web.Request, session: Any, person: Person, desk: D.Desk,
                      sess: Session) -> web.Response:
-    ctx = _ctx(request)
-    page = await D.ledger_page(session, desk, D.LedgerFilter.parse(_query(request)),
-                               ctx.clock.now(), ctx.tz)
+    page, _f, _args, notices = await _ledger(session, desk, _query(request), _ctx(request))
     rows = [{"id": r.case_id, "overdue": r.overdue,
              "values": [v.isoformat(sep=" ") if hasattr(v, "isoformat") else v
                         for v in r.values]} for r in page.rows]
     return web.json_response({"columns": page.columns, "total": page.total, "more": page.more,
-                              "page": page.page, "pages": page.pages, "rows": rows})
+                              "page": page.page, "pages": page.pages, "rows": rows,
+                              "notices": notices})
 
 
 @staff
@@ -354,17 +477,43 @@ async def export(request: web.Request, session: Any, person: Person, desk: D.Des
     fmt = str(form.get("fmt", "xlsx"))
     if fmt not in ledger.FORMATS:
         fmt = "xlsx"
-    f = D.LedgerFilter.parse({k: str(v) for k, v in form.items()})
+    args, _notices = _checked({k: str(v) for k, v in form.items()})
+    f = D.LedgerFilter.parse(args)
     q = D.export_query(desk, f, ctx.clock.now(), ctx.tz)
-    tmp = Path(tempfile.mkdtemp(prefix="linli-web-")) / f"ledger.{fmt}"
-    async with transaction(ctx.pool) as write:
-        count = await ledger.export(write, q, tmp, fmt, who=audit.telegram_user(
-            person.tg_id, person.name) + " web", person_id=person.id)
-    stamp = ctx.clock.now().astimezone(ctx.tz).strftime("%Y%m%d-%H%M")
-    response = web.FileResponse(tmp, headers={
-        "Content-Disposition": f"attachment; filename=\"ledger-{stamp}.{fmt}\"",
-        "X-Linli-Rows": str(count)})
-    return response
+    folder = Path(tempfile.mkdtemp(prefix="linli-web-"))
+    try:  # the file holds personal data (masked): it does not outlive the download
+        tmp = folder / f"ledger.{fmt}"
+        async with transaction(ctx.pool) as write:
+            count = await ledger.export(write, q, tmp, fmt, who=audit.telegram_user(
+                person.tg_id, person.name) + " web", person_id=person.id)
+        stamp = ctx.clock.now().astimezone(ctx.tz).strftime("%Y%m%d-%H%M")
+        scope = await _scope_name(session, desk)
+        name = f"台账_{scope}_{stamp}.{fmt}"  # as the bot's /export (T.EXPORT_FILENAME)
+        response = web.StreamResponse(headers={
+            "Content-Type": XLSX if fmt == "xlsx" else "text/csv; charset=utf-8",
+            "Content-Disposition": f"attachment; filename=\"ledger-{stamp}.{fmt}\"; "
+                                   f"filename*=UTF-8''{quote(name)}",
+            "Content-Length": str(tmp.stat().st_size), "X-Linli-Rows": str(count),
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+        await response.prepare(request)
+        with tmp.open("rb") as out:
+            while chunk := out.read(256 * 1024):
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _scope_name(session: Any, desk: D.Desk) -> str:
+    """The export's name: the community when the desk has one, else the viewer's role."""
+    from bot.db.models import Community
+
+    if len(desk.all_community_ids) == 1:
+        community = await session.get(Community, desk.all_community_ids[0])
+        if community is not None:
+            return community.name
+    return desk.role_name
 
 
 # --- one case -------------------------------------------------------------------------------
@@ -376,9 +525,59 @@ async def case_view(request: web.Request, session: Any, person: Person, desk: D.
     detail = await D.case_detail(session, desk, int(request.match_info["id"]), person,
                                  ctx.settings.admin_ids, ctx.clock.now(), ctx.tz)
     if detail is None:
-        return _message(request, T.NOT_FOUND, 404)
-    return _page(request, "case.html", d=detail, msg=request.query.get("msg", ""),
-                 err=request.query.get("err", ""), **_who(desk, sess))
+        return _page(request, "message.html", 404, message=T.NOT_FOUND, **_who(desk, sess))
+    from bot.cases import render as case_render
+    from bot.taxonomy import category_name
+
+    kind, said = _flash(request, detail.case.id)
+    response = _page(request, "case.html", d=detail, msg=said if kind == "msg" else "",
+                     err=said if kind == "err" else "",
+                     category=category_name(detail.case.category),
+                     reasons=case_render.reasons_line(detail.case).strip(),
+                     source=case_render.source_text(detail.case.source,
+                                                    detail.case.source_chat_id),
+                     once=secrets.token_urlsafe(16), **_who(desk, sess))
+    if kind:
+        response.del_cookie(FLASH, path=PREFIX)
+    return response
+
+
+def _answer(request: web.Request, case_id: int, kind: str, text: str) -> web.Response:
+    """Back to the case page with the action's answer (msg: done, err: not), carried
+    in a short-lived cookie: never in the address, where a link someone sends could put
+    its own words on the desk, and shown once (a reload does not repeat it)."""
+    response = web.Response(status=303, headers={"Location": f"{PREFIX}/cases/{case_id}"})
+    value = quote(json.dumps([case_id, kind, text], ensure_ascii=False))
+    _set_cookie(request, response, value, name=FLASH, max_age=120)
+    return response
+
+
+def _flash(request: web.Request, case_id: int) -> tuple[str, str]:
+    """The answer waiting for this case page: (msg|err, text), or ("", "")."""
+    try:
+        shown, kind, text = json.loads(unquote(request.cookies.get(FLASH, "")))
+    except (ValueError, TypeError):
+        return "", ""
+    if shown != case_id or kind not in ("msg", "err"):
+        return "", ""
+    return kind, str(text)
+
+
+def _first_use(request: web.Request, person_id: int, once: str) -> bool:
+    """Whether this page's form token is used for the first time (a double click, or the
+    back button and the button pressed again, sends the same form twice). Kept for a
+    session's life; without a token (a script) every post counts."""
+    if not once:
+        return True
+    used, now = request.app[ONCE], time.monotonic()
+    if (person_id, once) in used:
+        return False
+    if len(used) > 10_000:
+        life = request.app[SESSIONS].hours * 3600
+        for key in [k for k, at in used.items() if now - at > life]:
+            del used[key]
+    used[person_id, once] = now
+    return True
 
 
 async def _act(session: Any, ctx: AppContext, person: Person, case_id: int, action: str,
@@ -415,9 +614,11 @@ async def case_act(request: web.Request, session: Any, person: Person, desk: D.D
                    sess: Session) -> web.Response:
     ctx = _ctx(request)
     case_id = int(request.match_info["id"])
+    form = await request.post()  # read by the gate already: no await before the check
+    if not _first_use(request, person.id, str(form.get("once", ""))):
+        return _answer(request, case_id, "err", T.ALREADY_SENT)
     if not await D.visible_case(session, desk, case_id):
-        return _message(request, T.NOT_FOUND, 404)
-    form = await request.post()
+        return _page(request, "message.html", 404, message=T.NOT_FOUND, **_who(desk, sess))
     target = str(form.get("target", "")).strip()
     action = str(form.get("action", ""))
     try:
@@ -437,8 +638,7 @@ async def case_act(request: web.Request, session: Any, person: Person, desk: D.D
         answer, done = exc.message, False
     else:
         ctx.outbox_event.set()  # the resident hears now, as after a button press
-    key = "msg" if done else "err"
-    raise web.HTTPSeeOther(f"{PREFIX}/cases/{case_id}?" + urlencode({key: answer}))
+    return _answer(request, case_id, "msg" if done else "err", answer)
 
 
 class _Undone(Exception):
@@ -615,11 +815,13 @@ async def compare_file(request: web.Request, session: Any, person: Person, desk:
     rows = [[row.get(key) for key, _label in T.COMPARE_COLUMNS] for row in data["rows"]]
     fmt = request.match_info["fmt"]
     body = _table_file(fmt, T.COMPARE_SHEET, head, rows)
-    name = f"compare-{data['period'][0]}-{data['period'][1]}.{fmt}"
-    kind = ("text/csv; charset=utf-8" if fmt == "csv" else
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    first, last = data["period"]
+    name = f"各社区对比_{first}_{last}.{fmt}"
+    kind = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
     return web.Response(body=body, headers={
-        "Content-Type": kind, "Content-Disposition": f'attachment; filename="{name}"'})
+        "Content-Type": kind,
+        "Content-Disposition": f'attachment; filename="compare-{first}-{last}.{fmt}"; '
+                               f"filename*=UTF-8''{quote(name)}"})
 
 
 def _table_file(fmt: str, title: str, head: list[str], rows: list[list[Any]]) -> bytes:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from itsdangerous import BadSignature, URLSafeSerializer
 
 COOKIE = "linli_desk"
+FLASH = "linli_flash"  # the answer to a case action, shown once on the case page
 
 
 class InitDataError(ValueError):

@@ -20,25 +20,30 @@
     return node;
   }
   function pct(v) { return v === null || v === undefined ? "—" : v + "%"; }
+  /* A chart drawn at the width it is shown at (one SVG unit = one pixel), so that its
+     words keep their size on a phone instead of shrinking with a 720-wide drawing. */
+  function widthOf(box) { return Math.min(Math.max(Math.round(box.clientWidth) || 720, 280), 900); }
 
   function rateBars(box, lines) {
     box.innerHTML = "";
-    if (!lines.length) { box.appendChild(el("p", {"class": "muted"}, "暂无数据")); return; }
     var keys = [["response", "响应率"], ["resolve", "解决率"], ["satisfaction", "满意率"]];
-    var w = 720, rowH = 22, groupH = rowH * keys.length + 12, h = groupH * lines.length + 24;
+    var any = lines.some(function (l) { return keys.some(function (k) { return l[k[0]] !== null && l[k[0]] !== undefined; }); });
+    if (!any) { box.appendChild(el("p", {"class": "muted"}, "本期没有可计算三率的工单")); return; }
+    var w = widthOf(box), labelW = Math.min(160, Math.round(w * 0.3)), barMax = w - labelW - 60;
+    var rowH = 22, groupH = rowH * keys.length + 12, h = groupH * lines.length + 24;
     var s = svg("svg", {viewBox: "0 0 " + w + " " + h, role: "img"});
     keys.forEach(function (k, i) {
-      s.appendChild(svg("rect", {x: 160 + i * 110, y: 4, width: 12, height: 12, fill: COLORS[i]}));
-      s.appendChild(svg("text", {x: 176 + i * 110, y: 15, "font-size": 13, fill: "currentColor"}, k[1]));
+      s.appendChild(svg("rect", {x: i * 90, y: 4, width: 12, height: 12, fill: COLORS[i]}));
+      s.appendChild(svg("text", {x: 16 + i * 90, y: 15, "font-size": 13, fill: "currentColor"}, k[1]));
     });
     lines.forEach(function (line, n) {
       var y0 = 24 + n * groupH;
       s.appendChild(svg("text", {x: 0, y: y0 + groupH / 2, "font-size": 14, fill: "currentColor"}, line.label));
       keys.forEach(function (k, i) {
         var v = line[k[0]], y = y0 + i * rowH;
-        var bw = v === null ? 0 : (w - 260) * v / 100;
-        s.appendChild(svg("rect", {x: 160, y: y + 4, width: Math.max(bw, 1), height: rowH - 8, fill: COLORS[i], rx: 3}));
-        s.appendChild(svg("text", {x: 166 + bw, y: y + rowH - 9, "font-size": 13, fill: "currentColor"}, pct(v)));
+        var bw = v === null || v === undefined ? 0 : barMax * v / 100;
+        s.appendChild(svg("rect", {x: labelW, y: y + 4, width: Math.max(bw, 1), height: rowH - 8, fill: COLORS[i], rx: 3}));
+        s.appendChild(svg("text", {x: labelW + 6 + bw, y: y + rowH - 9, "font-size": 13, fill: "currentColor"}, pct(v)));
       });
     });
     box.appendChild(s);
@@ -46,7 +51,7 @@
 
   function weeks(box, data) {
     box.innerHTML = "";
-    var w = 720, h = 240, pad = 30, max = 1;
+    var w = widthOf(box), h = 240, pad = 30, max = 1;
     data.forEach(function (d) { max = Math.max(max, d.opened, d.resolved); });
     var s = svg("svg", {viewBox: "0 0 " + w + " " + h, role: "img"});
     var step = (w - 2 * pad) / Math.max(data.length - 1, 1);
@@ -88,18 +93,19 @@
   }
 
   function rates(box, title, lines) {
-    table(box, title, ["", "登记", "办结", "超时", "响应率", "解决率", "满意率"], lines.map(function (l) {
+    table(box, title, ["", "登记", "办结", "本期超时", "响应率", "解决率", "满意率"], lines.map(function (l) {
       return [l.label, l.opened, l.resolved, l.overdue, pct(l.response), pct(l.resolve), pct(l.satisfaction)];
     }));
   }
 
   function draw(d) {
     document.getElementById("dash-title").textContent = d.community + " · " + d.period_label;
-    document.getElementById("dash-updated").textContent = "统计区间 " + d.period[0] + " 至 " + d.period[1] + "，更新于 " + d.updated;
     var kpis = document.getElementById("kpis"), top = d.scope.community[0] || d.scope.grid[0];
+    var none = top && !top.opened && !top.resolved ? "；本期没有登记或办结的工单" : "";
+    document.getElementById("dash-updated").textContent = "统计区间 " + d.period[0] + " 至 " + d.period[1] + "，更新于 " + d.updated + none;
     kpis.innerHTML = "";
     if (top) {
-      [["登记", top.opened], ["办结", top.resolved], ["超时", top.overdue], ["响应率", pct(top.response)],
+      [["登记", top.opened], ["办结", top.resolved], ["本期超时", top.overdue], ["响应率", pct(top.response)],
        ["解决率", pct(top.resolve)], ["满意率", pct(top.satisfaction)]].forEach(function (k) {
         var tile = el("div", {"class": "kpi"});
         tile.appendChild(el("b", {}, String(k[1])));
@@ -120,11 +126,11 @@
       d.overdue.rows.map(function (o) { return [{href: prefix + "/cases/" + o.id, text: o.number}, o.category, o.stage, o.due, o.owner]; }));
     late.setAttribute("data-total", d.overdue.total);
     if (!d.overdue.total) { late.appendChild(el("p", {"class": "muted"}, "当前没有超时工单 👍")); }
-    if (!d.buildings.rows.length) { document.getElementById("buildings").appendChild(el("p", {"class": "muted"}, "本期没有注明楼栋的工单")); }
     var b = d.buildings, box = document.getElementById("buildings");
     table(box, "", ["楼栋"].concat(b.categories, ["合计"]), b.rows.map(function (r) {
       return [r.building].concat(r.counts, [r.total]);
     }));
+    if (!b.rows.length) { box.appendChild(el("p", {"class": "muted"}, "本期没有注明楼栋的工单")); }
     var max = 1;
     b.rows.forEach(function (r) { r.counts.forEach(function (n) { max = Math.max(max, n); }); });
     box.querySelectorAll("tr").forEach(function (tr, i) {
@@ -184,29 +190,37 @@
     });
     box.appendChild(t);
   }
+  /* One request per source at a time, given up after 30 s: the office screen refreshes
+     every minute, and a slow server must not collect a pile of them. */
+  var busy = {};
+  function getJSON(url, done, failed) {
+    if (busy[url]) { return; }
+    busy[url] = true;
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctl) { ctl.abort(); } }, 30000);
+    fetch(url, {credentials: "same-origin", signal: ctl ? ctl.signal : undefined})
+      .then(function (r) { return r.json(); })
+      .then(done)
+      .catch(failed)
+      .then(function () { clearTimeout(timer); busy[url] = false; });
+  }
   function loadCompare() {
     if (!cmp) { return; }
-    fetch(cmp.getAttribute("data-src"), {credentials: "same-origin"})
-      .then(function (r) { return r.json(); })
-      .then(function (d) {
-        if (d.error) { return; }
-        compareState.data = d;
-        compareDraw();
-        cmp.setAttribute("data-loaded", "1");
-      })
-      .catch(function () { document.getElementById("compare-period").textContent = "加载失败，稍后自动重试"; });
+    getJSON(cmp.getAttribute("data-src"), function (d) {
+      if (d.error) { return; }
+      compareState.data = d;
+      compareDraw();
+      cmp.setAttribute("data-loaded", "1");
+    }, function () { document.getElementById("compare-period").textContent = "加载失败，稍后自动重试"; });
   }
 
   function load() {
     loadCompare();
-    fetch(root.getAttribute("data-src"), {credentials: "same-origin"})
-      .then(function (r) { return r.json(); })
-      .then(function (d) {
-        if (d.error) { document.getElementById("dash-updated").textContent = d.error; return; }
-        draw(d);
-        root.setAttribute("data-loaded", "1");
-      })
-      .catch(function () { document.getElementById("dash-updated").textContent = "加载失败，稍后自动重试"; });
+    getJSON(root.getAttribute("data-src"), function (d) {
+      if (d.error) { document.getElementById("dash-updated").textContent = d.error; return; }
+      draw(d);
+      root.setAttribute("data-loaded", "1");
+    }, function () { document.getElementById("dash-updated").textContent = "加载失败，稍后自动重试"; });
   }
   load();
   var every = parseInt(root.getAttribute("data-refresh"), 10);

@@ -7,6 +7,7 @@ from bot.db.models import (  # noqa: F401  (their tables)
     points,
     polls,
     projects,
+    rollups,
     rounds,
     web,
     wishes,
