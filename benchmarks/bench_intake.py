@@ -87,9 +87,11 @@ async def child_linli(api: str, db: str, rush: bool = False) -> None:
 
     from sqlalchemy import event
 
+    born = psutil.Process().create_time()
     from bot.app import App
     from bot.config import Settings
 
+    imported = time.time()
     logging.basicConfig(level=logging.ERROR)
     limits = ({"per_chat_interval": 1.0, "group_per_minute": 20, "global_per_second": 30}
               if rush else {"per_chat_interval": 0.0, "group_per_minute": 100000,
@@ -97,6 +99,7 @@ async def child_linli(api: str, db: str, rush: bool = False) -> None:
     settings = Settings(_env_file=None, database_url=db, api_base_url=api, bot_token=None,
                         quiet_hours="off", **limits)
     app = await App.create(settings, TOKEN_LINLI)
+    created = time.time()
     engine = app.ctx.pool.kw["bind"]
     counts: collections.Counter[str] = collections.Counter()
     statements: collections.Counter[str] = collections.Counter()
@@ -119,6 +122,10 @@ async def child_linli(api: str, db: str, rush: bool = False) -> None:
         counts["commits"] += 1
 
     await app.start()
+    started = time.time()
+    phases = {"interpreter and imports": imported - born, "App.create (migrations "
+              "checked, classifier, dispatcher)": created - imported,
+              "App.start": started - created}
     profile = None
     if os.environ.get("BENCH_CPROFILE"):  # the event loop's thread, after start-up
         import cProfile
@@ -126,7 +133,8 @@ async def child_linli(api: str, db: str, rush: bool = False) -> None:
         profile = cProfile.Profile()
         profile.enable()
     poller = asyncio.create_task(app.poll())
-    await _commands(lambda: {"counts": dict(counts), "top": statements.most_common(60)})
+    await _commands(lambda: {"counts": dict(counts), "top": statements.most_common(60),
+                             "startup": phases})
     if profile is not None:
         profile.disable()
         profile.dump_stats(os.environ["BENCH_CPROFILE"])
@@ -473,6 +481,8 @@ async def _run_bot(kind: str, args: argparse.Namespace, texts: list[str], tmp: s
             await asyncio.sleep(0.005)
         result["startup_s"] = time.perf_counter() - spawned
         result["rss_start_mb"] = child.rss_mb()
+        if kind == "linli":
+            result["startup_parts_s"] = (await child.stats()).get("startup", {})
         # warm-up: the joins
         while not await done(0):
             await asyncio.sleep(0.05)
@@ -668,6 +678,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 ratio = vals[1] / vals[0] if key == "drain_per_s" else vals[0] / vals[1]
                 line += f"{ratio:>9.1f}×"
             print(line)
+    for part, seconds in by.get("linli", {}).get("startup_parts_s", {}).items():
+        print(f"  linli start-up: {part}: {seconds:.2f} s")
     rushed = by.get("linli", {}).get("rush")
     if rushed:
         print("-- rush: one group, Telegram's limits enforced by the sandbox")

@@ -59,12 +59,26 @@ def after_commit(call: AfterCommit) -> None:
         pending.calls.append(call)
 
 
+# aiogram reads every answer as Response[T] (T: what the method returns); pydantic keeps
+# such a generic class in a weak cache only, so after each garbage collection it was
+# built again (a full schema build, ~1 ms, for every reply type). Held here for good.
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
+def _keep_response_type(method: TelegramMethod[Any]) -> None:
+    returning = method.__returning__
+    if returning not in _RESPONSE_TYPES:
+        _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
+
+
 class AnswersAfterCommit(BaseRequestMiddleware):
     """Bot request middleware: inside an update's transaction, answerCallbackQuery is
-    not sent but queued until after the commit (and answered True to the handler)."""
+    not sent but queued until after the commit (and answered True to the handler).
+    Also holds aiogram's answer types (_RESPONSE_TYPES) for every call of the bot."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
                        method: TelegramMethod[Any]) -> Response[Any]:
+        _keep_response_type(method)
         pending = _after_commit.get()
         if pending is None or not isinstance(method, AnswerCallbackQuery):
             return await make_request(bot, method)
@@ -122,6 +136,7 @@ def _chatter(event: TelegramObject, result: Any) -> bool:
     return bool(in_group) and (result is UNHANDLED or result == CHATTER)
 
 
+INBOX = InboxUpdate.__table__
 TELEGRAM_ID_LIMIT = 2**52  # Telegram's user and chat ids have at most 52 significant bits
 MESSAGE_ID_LIMIT = 2**31 - 1  # message ids count up per chat: an INTEGER column holds them
 
@@ -161,8 +176,8 @@ class DbSessionMiddleware(BaseMiddleware):
         if inbox_id is None or not self.replicas:
             return True
         claimed = await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id == inbox_id, InboxUpdate.status == "pending")
+            update(INBOX)  # Core: no ORM bulk-update machinery for a row never loaded
+            .where(INBOX.c.update_id == inbox_id, INBOX.c.status == "pending")
             .values(status="done", done_at=self.ctx.clock.now()))
         return bool(claimed.rowcount)
 
@@ -176,7 +191,7 @@ class DbSessionMiddleware(BaseMiddleware):
             values["payload"] = {}
         if values:
             await session.execute(
-                update(InboxUpdate).where(InboxUpdate.update_id == inbox_id).values(values))
+                update(INBOX).where(INBOX.c.update_id == inbox_id).values(values))
 
     async def __call__(
         self,

@@ -164,3 +164,71 @@ async def test_sends_are_recorded_together_and_a_failing_hook_never_resends(
     async with ctx.pool() as session:
         assert set(await session.scalars(select(OutboxMessage.status))) == {"sent"}
     assert commits < 1 + len(users)  # one claim, fewer marks than messages
+
+
+async def test_commands_are_still_found_when_plain_texts_skip_them(world):
+    """A plain group text goes past the command handlers without trying them; a command
+    (after spaces, or as a photo's caption) still reaches its handler, and a text with a
+    slash inside is still a plain text that opens a case."""
+    zhang, liu, chen, wang, group = await setup(world)
+    sb = world.sb
+
+    async def answer_to(message) -> str:  # type: ignore[no-untyped-def]
+        reply = await sb.wait_for(group.id, lambda m: m.reply_to == message.message_id)
+        return reply.body
+
+    who = await answer_to(chen.say(group, "/whoami"))
+    assert who == "已私聊发送给您。"
+    assert await answer_to(chen.say(group, "   /whoami")) == who
+    assert await answer_to(sb.send_photo(chen, group, caption="/whoami")) == who
+    report = chen.say(group, "3号楼/4号楼之间的路灯坏了好几天了")
+    card = await sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body)
+    assert card.reply_to == report.message_id
+
+
+async def test_a_write_waits_asleep_for_another_process_holding_sqlite(ctx, db_url):
+    """SQLite: while another process (the CLI) holds the write lock, an update's
+    transaction waits for it without stopping the event loop (polling, sending and
+    other chats' reads go on), then commits."""
+    import sqlite3
+    import time
+
+    import pytest
+    from sqlalchemy import func
+    from sqlalchemy.engine import make_url
+
+    from bot.db.session import is_sqlite, reading
+
+    if not is_sqlite(db_url):
+        pytest.skip("SQLite's file lock")
+    other = sqlite3.connect(make_url(db_url).database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> None:
+        async with transaction(ctx.pool) as session:
+            session.add(InboxUpdate(update_id=7, payload={}, chat_key="other"))
+
+    beat = asyncio.create_task(ticker())
+    writing = asyncio.create_task(write())
+    try:
+        started = time.monotonic()
+        await asyncio.sleep(0.5)
+        assert not writing.done()
+        async with reading(ctx.pool) as session:  # readers are not held up
+            assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
+        assert ticks >= 20  # the loop ran on (SQLite's own busy wait here would stop it)
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, 5)
+        assert time.monotonic() - started < 3
+    finally:
+        beat.cancel()
+        other.close()
+    async with reading(ctx.pool) as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 1

@@ -16,10 +16,12 @@ from bot import texts as T
 from bot.context import AppContext
 from bot.db.models import InboxUpdate
 from bot.db.session import reading, transaction
+from bot.delivery.hostile import without_nul
 from bot.errors import NotYet
-from bot.privacy.logs import describe_error, shape
+from bot.privacy.logs import describe_error, shape, traceback_of
 
 log = logging.getLogger(__name__)
+INBOX = InboxUpdate.__table__  # Core updates: no ORM bulk-update machinery per update
 SCAN_EVERY = 1.0  # seconds between looks at the database for updates stored elsewhere
 SCAN_LIMIT = 500
 MAX_ATTEMPTS = 5  # for transient database errors only; a defect fails at once
@@ -94,6 +96,7 @@ class Inbox:
         first, the batch is stored again one update at a time. Once committed, the
         new ones are queued for handling."""
         fresh: list[InboxUpdate] = []
+        payloads = [without_nul(payload) for payload in payloads]  # PostgreSQL refuses NUL
         if len(payloads) > 1:
             try:
                 fresh = await self._store_batch(payloads)
@@ -245,7 +248,8 @@ class Inbox:
                 log.warning("update %s: transient database error (%s); will retry",
                             update_id, describe_error(exc))
             else:
-                log.exception("update %s failed", update_id)
+                log.error("update %s failed: %s\n%s", update_id, describe_error(exc),
+                          traceback_of(exc))
             await self._failed(update_id, exc, payload)
             return
         # Usually the session middleware marked it done in the update's transaction
@@ -287,9 +291,9 @@ class Inbox:
         self, update_id: int, status: str, error: str | None, only_pending: bool = False
     ) -> None:
         async with transaction(self.ctx.pool) as session:
-            stmt = update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+            stmt = update(INBOX).where(INBOX.c.update_id == update_id)
             if only_pending:
-                stmt = stmt.where(InboxUpdate.status == "pending")
+                stmt = stmt.where(INBOX.c.status == "pending")
             await session.execute(stmt.values(status=status, error=error,
                                               done_at=self.ctx.clock.now()))
 
