@@ -260,16 +260,22 @@ async def fresh_pg(url: str) -> None:
         await engine.dispose()
 
 
+async def fresh_budget(redis_url: str | None) -> None:
+    """A fresh flood budget in Redis: no pacing left over from an earlier run."""
+    if not redis_url:
+        return
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    for key in await client.keys("linli:pace:*"):
+        await client.delete(key)
+    await client.aclose()
+
+
 async def replicas_scenario(count: int, messages: int, pg: str, redis_url: str | None,
                             kill_under_load: bool, broadcast: int = 200) -> dict[str, object]:
     await fresh_pg(pg)
-    if redis_url:  # a fresh budget: no pacing left over from an earlier run
-        from redis.asyncio import Redis
-
-        client = Redis.from_url(redis_url)
-        for key in await client.keys("linli:pace:*"):
-            await client.delete(key)
-        await client.aclose()
+    await fresh_budget(redis_url)
     # Telegram (the sandbox) allows a little more than each replica's settings: a 429 means
     # the replicas together went over (the global limit, without a shared budget).
     bot_limits = R.Limits(per_chat_interval=0.1, group_per_minute=600, global_per_second=40)
@@ -341,13 +347,7 @@ async def kill_scenario(count: int, messages: int, db_url: str, redis_url: str |
     case and a +1 link); `kills` times during the load a replica is killed with SIGKILL
     and started again. Then everything must be handled once and answered once."""
     await fresh_db(db_url)
-    if redis_url:  # a fresh budget: no pacing left over from an earlier run
-        from redis.asyncio import Redis
-
-        client = Redis.from_url(redis_url)
-        for key in await client.keys("linli:pace:*"):
-            await client.delete(key)
-        await client.aclose()
+    await fresh_budget(redis_url)
     engine = create_engine(db_url)
     pool = create_session_factory(engine)
     rss: list[float] = []
