@@ -16,6 +16,8 @@ async def test_the_demo_day_plays_to_the_end_and_keeps_voters_anonymous() -> Non
     assert "东湖-2026-0001" in text  # a case opened from the group
     assert "13812345678" not in "".join(_bot_posts(text, "[东湖一网格居民群]"))  # masked
     assert "🔒 邻里助手如何对待您的个人信息" in text  # /privacy answered
+    rights = text[text.index("小赵要搬走了"):]  # /mydata sends the file, /forget erases
+    assert "[文件 我的数据.json]" in rights and "✅ 已删除您的个人信息" in rights
     result = text[text.index("居民在群里匿名投票"):]
     for voter in ("王阿姨", "李师傅", "陈大爷", "小赵"):
         assert f"{voter}（" not in result and f"{voter}、" not in result
