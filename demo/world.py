@@ -54,6 +54,7 @@ class World:
     def __init__(self, sb: SandboxServer, app: App, clock: Clock) -> None:
         self.sb, self.app, self.clock = sb, app, clock
         self._poller: asyncio.Task[None] | None = None
+        self._stopped = False
 
     @property
     def ctx(self) -> Any:
@@ -96,12 +97,20 @@ class World:
         try:
             yield world
         finally:
-            if world._poller is not None:
-                world._poller.cancel()
-                await asyncio.gather(world._poller, return_exceptions=True)
             if runner is not None:
                 await runner.cleanup()
-            await app.stop()
+            await world.stop()
+
+    async def stop(self) -> None:
+        """Stop this bot as a process would stop: its long poll first (a stray poller of a
+        stopped bot would compete with the next one for updates), then the app."""
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
+        if not self._stopped:
+            self._stopped = True
+            await self.app.stop()
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until every update is handled and every due message is sent.

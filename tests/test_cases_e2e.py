@@ -196,8 +196,7 @@ async def test_restart_between_open_and_resolve(world, settings, clock):
     chen.say(group, "5号楼电梯坏了，上下楼太难了")
     task = await sb.wait_for(zhang.id, lambda m: "新工单" in m.body)
     await world.settle()
-    await world.app.stop()
-    world._poller.cancel()  # the first bot is gone; a new process starts on the same DB
+    await world.stop()  # the first bot is gone; a new process starts on the same DB
     clock.advance(minutes=100)  # down across the accept reminder
     async with World.attach(sb, settings, clock) as second:
         await second.tick()
