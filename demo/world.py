@@ -136,8 +136,8 @@ class World:
                     await _first(activity, IDLE_RECHECK)
 
     async def _busy(self) -> bool:
-        if self.sb.bot.updates:  # not yet confirmed (polling) or delivered (webhook)
-            return True
+        if self.sb.bot.updates or self.app.inbox.busy:  # not yet confirmed (polling) or
+            return True  # delivered (webhook); or being handled, answers after the commit
         async with reading(self.app.ctx.pool) as session:
             inbox = await session.scalar(
                 select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")

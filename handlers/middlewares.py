@@ -1,8 +1,10 @@
 """One database transaction per update; the inbox row is marked done inside it.
 
-Answers that report an action (callback answers, and whatever a handler registers
-with `after_commit`) are sent after the transaction commits: a late answer that
-Telegram refuses ("query is too old") is logged and never undoes what the user did."""
+A handler's answers (messages, edits, callback answers, and whatever it registers with
+`after_commit`) are sent after the transaction commits: a slow or hung answer never holds
+the database (SQLite's one writer) while other updates wait, and an answer Telegram
+refuses ("query is too old", "message is too long") is logged and never undoes what the
+user did."""
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +20,18 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
+from aiogram.exceptions import TelegramBadRequest, TelegramMigrateToChat
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    Response,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
 from aiogram.types import Message, TelegramObject, User
 from sqlalchemy import update
 
@@ -27,6 +39,7 @@ from bot.context import AppContext
 from bot.db.models import InboxUpdate, Person
 from bot.db.session import is_sqlite
 from bot.delivery import outbox
+from bot.delivery.sender import migrate_chat
 from bot.org import service as org
 
 log = logging.getLogger(__name__)
@@ -39,6 +52,7 @@ AfterCommit = Callable[[], Awaitable[Any]]
 class _Pending:
     """While an update's transaction is open: the calls to make once it has committed."""
 
+    ctx: AppContext
     user_id: int | None
     calls: list[AfterCommit] = field(default_factory=list)
 
@@ -71,32 +85,58 @@ def _keep_response_type(method: TelegramMethod[Any]) -> None:
         _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
+# Calls that answer the update and whose result no handler reads: inside an update's
+# transaction they wait for its commit. Calls that return data (getChatMember…) go at once.
+ANSWERS = (SendMessage, SendDocument, SendPhoto, EditMessageText, EditMessageReplyMarkup,
+           DeleteMessage, AnswerCallbackQuery)
+
+
 class AnswersAfterCommit(BaseRequestMiddleware):
-    """Bot request middleware: inside an update's transaction, answerCallbackQuery is
-    not sent but queued until after the commit (and answered True to the handler).
+    """Bot request middleware: inside an update's transaction, an answer (ANSWERS) is not
+    sent but queued until after the commit; the handler gets None (callback answers: True).
     Also holds aiogram's answer types (_RESPONSE_TYPES) for every call of the bot."""
 
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
                        method: TelegramMethod[Any]) -> Response[Any]:
         _keep_response_type(method)
         pending = _after_commit.get()
-        if pending is None or not isinstance(method, AnswerCallbackQuery):
+        if pending is None or not isinstance(method, ANSWERS):
             return await make_request(bot, method)
-        user_id = pending.user_id
-        pending.calls.append(lambda: _answer(bot, method, user_id))
-        return Response[bool](ok=True, result=True)
+        pending.calls.append(lambda: _answer(bot, method, pending))
+        return True if isinstance(method, AnswerCallbackQuery) else None  # type: ignore[return-value]
 
 
-async def _answer(bot: Bot, method: AnswerCallbackQuery, user_id: int | None) -> None:
+async def _answer(bot: Bot, method: TelegramMethod[Any], pending: _Pending) -> None:
     try:
-        await asyncio.wait_for(bot(method), timeout=ANSWER_TIMEOUT)
-    except TelegramBadRequest as exc:  # too old / already answered: not retried
-        log.info("callback answer refused (%s); the action stands", exc.message)
-        if method.text and user_id is not None:  # the answer said something: say it
-            try:
-                await bot.send_message(user_id, method.text, parse_mode=None)
+        if isinstance(method, AnswerCallbackQuery):
+            await asyncio.wait_for(bot(method), timeout=ANSWER_TIMEOUT)
+        else:
+            await bot(method)
+    except TelegramMigrateToChat as exc:  # the group just became a supergroup: follow it
+        old = getattr(method, "chat_id", None)
+        if isinstance(old, int):
+            await migrate_chat(pending.ctx, old, exc.migrate_to_chat_id)
+        await bot(_to_chat(method, exc.migrate_to_chat_id))
+    except TelegramBadRequest as exc:  # too old / already answered / too long: not retried
+        log.info("answer %s refused (%s); the action stands", method.__api_method__,
+                 exc.message)
+        text = getattr(method, "text", None)
+        if isinstance(method, AnswerCallbackQuery) and text and pending.user_id is not None:
+            try:  # the answer said something: say it by message
+                await bot.send_message(pending.user_id, text, parse_mode=None)
             except Exception as exc2:
-                log.info("could not tell user %s by message: %s", user_id, exc2)
+                log.info("could not tell user %s by message: %s", pending.user_id, exc2)
+
+
+def _to_chat(method: TelegramMethod[Any], chat_id: int) -> TelegramMethod[Any]:
+    """The same answer to a group's new id; a reply goes without its original (which
+    stayed in the old chat)."""
+    changes: dict[str, Any] = {"chat_id": chat_id}
+    reply = getattr(method, "reply_parameters", None)
+    if reply is not None:
+        changes["reply_parameters"] = reply.model_copy(
+            update={"allow_sending_without_reply": True})
+    return method.model_copy(update=changes)
 
 
 async def _run_quietly(call: AfterCommit, update_id: int | None) -> None:
@@ -202,7 +242,7 @@ class DbSessionMiddleware(BaseMiddleware):
         sender: User | None = data.get("event_from_user")
         if _forged(event, sender, data.get("event_chat")):
             return None  # not from Telegram: nothing to do, nothing to store
-        pending = _Pending(sender.id if sender is not None else None)
+        pending = _Pending(self.ctx, sender.id if sender is not None else None)
         token = _after_commit.set(pending)
         try:
             async with self.ctx.pool() as session, session.begin():

@@ -48,3 +48,33 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
         assert mode == "wal" and fks == 1
     finally:
         await engine.dispose()
+
+
+async def test_two_upgrades_of_an_empty_database_at_once(tmp_path):
+    """Two replicas (or `linli db upgrade` run twice) creating the same new database
+    together: one waits for the other and finds it done; neither fails."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import TEST_DB, _pg_create_database
+
+    if TEST_DB:
+        url = make_url(TEST_DB)
+        url = url.set(database=f"{url.database}_empty").render_as_string(hide_password=False)
+        await _pg_create_database(url)
+        first = create_engine(url)
+        async with first.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+        first = create_engine(url)
+    second = create_engine(url)
+    try:
+        await asyncio.gather(migrate.upgrade(first), migrate.upgrade(second))
+        assert await migrate.current_revision(second) == migrate.head_revision()
+    finally:
+        await first.dispose()
+        await second.dispose()

@@ -67,11 +67,19 @@ def _upgrade(sync_conn: Any, revision: str) -> None:
     _run(sync_conn, "upgrade", revision)
 
 
+# PostgreSQL: upgrades (replicas starting together, `linli db upgrade` run twice) take
+# this transaction-scoped advisory lock first, so they run one after the other and the
+# later one finds the database at head, instead of both creating the same tables.
+_UPGRADE_LOCK = 0x6C696E6C69  # "linli"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     from bot.db.models.cases import create_search_index
     from bot.db.models.rollups import create_case_rollup
 
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_UPGRADE_LOCK})")
         await conn.run_sync(_upgrade, revision)
         if revision == "head":  # a database made before the search index gets it now
             await conn.run_sync(create_search_index)

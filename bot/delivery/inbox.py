@@ -90,6 +90,11 @@ class Inbox:
         # queue it again (its status was still pending in that read).
         self._finished: dict[int, None] = {}
 
+    @property
+    def busy(self) -> bool:
+        """Updates queued or being handled here (their answers included)."""
+        return bool(self._tasks or any(self._queues.values()))
+
     async def store(self, payloads: list[dict[str, Any]]) -> int:
         """Durably record updates (duplicates ignored); returns how many were new.
         A batch is one transaction; if a concurrent delivery stored one of them
