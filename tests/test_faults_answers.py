@@ -78,3 +78,21 @@ async def test_a_hung_answer_holds_only_its_own_chat(world):
     assert time.monotonic() - started < 2.0
     await world.settle(timeout=15)
     assert await case_row(world, "东湖-2026-0001") is not None
+
+
+async def test_an_answer_to_a_group_just_upgraded_follows_it(world, caplog):
+    """The group became a supergroup while a command from it was on its way: the answer
+    (Telegram: "group migrated") goes to the new chat id, which replaces the old one, and
+    nothing is logged as a failure."""
+    import logging
+
+    zhang, liu, chen, wang, group = await setup(world)
+    sb = world.sb
+    new = sb.migrate_group(group)
+    caplog.set_level(logging.WARNING)
+    liu.say(group, "/help")
+    await sb.wait_for(new.id, lambda m: "/report" in m.body or "帮助" in m.body, timeout=10)
+    await world.settle()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    chen.say(new, LIGHT)  # the group's binding followed: a complaint opens a case there
+    await sb.wait_for(new.id, lambda m: "东湖-2026-0001" in m.body)
