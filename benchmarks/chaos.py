@@ -51,7 +51,11 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -272,6 +276,50 @@ async def fresh_budget(redis_url: str | None) -> None:
     await client.aclose()
 
 
+@dataclass
+class Fleet:
+    """The sandbox (Telegram), a round-robin proxy in front of the replicas, the example
+    org bound to the sandbox's group, and a way to start a replica."""
+
+    sb: SandboxServer
+    proxy: RoundRobinProxy
+    pool: Any
+    people: Any
+    replicas: list[R.Replica]
+    start: Callable[[], Awaitable[R.Replica]]
+
+    def route(self) -> None:
+        self.proxy.backends[:] = [r.url for r in self.replicas]
+
+
+@asynccontextmanager
+async def fleet(db_url: str, redis_url: str | None, bot_limits: R.Limits,
+                telegram_limits: FloodLimits) -> AsyncIterator[Fleet]:
+    """Whatever happens inside, no replica is left running (on a shared database)."""
+    engine = create_engine(db_url)
+    pool = create_session_factory(engine)
+    try:
+        async with SandboxServer(flood_control=True, flood_limits=telegram_limits) as sb, \
+                RoundRobinProxy([]) as proxy:
+            people = R.cast(sb)
+            await R.import_org(pool, people.group.id)
+            public = f"{proxy.url}/telegram"
+            with tempfile.TemporaryDirectory() as logs:
+                async def start() -> R.Replica:
+                    return await R.spawn(sb, db_url, redis_url, public, limits=bot_limits,
+                                         claim_seconds=5.0, tick_seconds=0.5,
+                                         log_dir=Path(logs))
+
+                crew = Fleet(sb, proxy, pool, people, [], start)
+                try:
+                    yield crew
+                finally:
+                    for replica in crew.replicas:
+                        await R.stop(replica)
+    finally:
+        await engine.dispose()
+
+
 async def replicas_scenario(count: int, messages: int, pg: str, redis_url: str | None,
                             kill_under_load: bool, broadcast: int = 200) -> dict[str, object]:
     await fresh_pg(pg)
@@ -281,36 +329,19 @@ async def replicas_scenario(count: int, messages: int, pg: str, redis_url: str |
     bot_limits = R.Limits(per_chat_interval=0.1, group_per_minute=600, global_per_second=40)
     telegram_limits = FloodLimits(per_chat=(12, 1.0), per_chat_burst=1, per_group=(700, 60.0),
                                   overall=(50, 1.0))
-    engine = create_engine(pg)
-    pool = create_session_factory(engine)
-    replicas: list[R.Replica] = []
-    try:
-        async with SandboxServer(flood_control=True, flood_limits=telegram_limits) as sb, \
-                RoundRobinProxy([]) as proxy:
-            people = R.cast(sb)
-            await R.import_org(pool, people.group.id)
-            public = f"{proxy.url}/telegram"
-            with tempfile.TemporaryDirectory() as logs:
-                async def kill_one() -> None:
-                    if kill_under_load and len(replicas) > 2:
-                        replicas[-1].kill()
+    async with fleet(pg, redis_url, bot_limits, telegram_limits) as crew:
+        async def kill_one() -> None:
+            if kill_under_load and len(crew.replicas) > 2:
+                crew.replicas[-1].kill()
 
-                try:  # whatever happens, no replica is left running
-                    replicas += [await R.spawn(sb, pg, redis_url, public, limits=bot_limits,
-                                               claim_seconds=5.0, tick_seconds=0.5,
-                                               log_dir=Path(logs)) for _ in range(count)]
-                    proxy.backends[:] = [r.url for r in replicas]
-                    for replica in replicas:
-                        await R.wait_listening(replica, timeout=120)
-                    figures = await R.play(sb, pool, people, replicas, messages=messages,
-                                           kill=True, hang=2.0, settle_s=180, during=kill_one,
-                                           broadcast=broadcast)
-                finally:
-                    for replica in replicas:
-                        await R.stop(replica)
-            figures["served per replica"] = sorted(proxy.served.values())
-    finally:
-        await engine.dispose()
+        crew.replicas += [await crew.start() for _ in range(count)]
+        crew.route()
+        for replica in crew.replicas:
+            await R.wait_listening(replica, timeout=120)
+        figures = await R.play(crew.sb, crew.pool, crew.people, crew.replicas,
+                               messages=messages, kill=True, hang=2.0, settle_s=180,
+                               during=kill_one, broadcast=broadcast)
+    figures["served per replica"] = sorted(crew.proxy.served.values())
     return {"scenario": f"replicas x{count}" + (" +kill under load" if kill_under_load else ""),
             "redis": bool(redis_url), **figures,
             "RSS MB (driver)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
@@ -348,56 +379,38 @@ async def kill_scenario(count: int, messages: int, db_url: str, redis_url: str |
     and started again. Then everything must be handled once and answered once."""
     await fresh_db(db_url)
     await fresh_budget(redis_url)
-    engine = create_engine(db_url)
-    pool = create_session_factory(engine)
     rss: list[float] = []
     killed_pids: list[int] = []
-    try:
-        async with SandboxServer(flood_control=True, flood_limits=TELEGRAM_LIMITS) as sb, \
-                RoundRobinProxy([]) as proxy:
-            people = R.cast(sb)
-            await R.import_org(pool, people.group.id)
-            public = f"{proxy.url}/telegram"
-            with tempfile.TemporaryDirectory() as logs:
-                async def start() -> R.Replica:
-                    return await R.spawn(sb, db_url, redis_url, public, limits=BOT_LIMITS,
-                                         claim_seconds=5.0, tick_seconds=0.5,
-                                         log_dir=Path(logs))
-
-                replicas: list[R.Replica] = []
-                try:  # whatever happens, no replica is left running (on a shared database)
-                    replicas += [await start() for _ in range(count)]
-                    proxy.backends[:] = [r.url for r in replicas]
-                    for replica in replicas:
-                        await R.wait_listening(replica, timeout=180)
-                    started = time.perf_counter()
-                    sent = []
-                    at = {messages * (k + 1) // (kills + 1) for k in range(kills)}
-                    for n in range(messages):
-                        if n in at:  # kill -9 one replica (in turn) and start it again
-                            victim = replicas[len(killed_pids) % count]
-                            await R.wait_listening(victim, timeout=180)  # up and working
-                            rss.append(peak_rss_mb(victim))
-                            victim.kill()
-                            await victim.proc.wait()  # type: ignore[union-attr]
-                            killed_pids.append(victim.proc.pid)  # type: ignore[union-attr]
-                            fresh = await start()
-                            replicas[replicas.index(victim)] = fresh
-                            proxy.backends[:] = [r.url for r in replicas]
-                        sent.append(people.residents[n % len(people.residents)].say(
-                            people.group, complaint(n)))
-                        await asyncio.sleep(1.0 / rate)
-                    settled = True
-                    try:
-                        await R.settle(sb, pool, timeout=240)
-                    except TimeoutError as exc:
-                        settled = False
-                        print("  not settled:", exc, file=sys.stderr)
-                    elapsed = time.perf_counter() - started
-                    rss += [peak_rss_mb(r) for r in replicas]
-                finally:
-                    for replica in replicas:
-                        await R.stop(replica)
+    async with fleet(db_url, redis_url, BOT_LIMITS, TELEGRAM_LIMITS) as crew:
+        sb, pool, people, replicas = crew.sb, crew.pool, crew.people, crew.replicas
+        replicas += [await crew.start() for _ in range(count)]
+        crew.route()
+        for replica in replicas:
+            await R.wait_listening(replica, timeout=180)
+        started = time.perf_counter()
+        sent = []
+        at = {messages * (k + 1) // (kills + 1) for k in range(kills)}
+        for n in range(messages):
+            if n in at:  # kill -9 one replica (in turn) and start it again
+                victim = replicas[len(killed_pids) % count]
+                await R.wait_listening(victim, timeout=180)  # up and working
+                rss.append(peak_rss_mb(victim))
+                victim.kill()
+                await victim.proc.wait()  # type: ignore[union-attr]
+                killed_pids.append(victim.proc.pid)  # type: ignore[union-attr]
+                replicas[replicas.index(victim)] = await crew.start()
+                crew.route()
+            sent.append(people.residents[n % len(people.residents)].say(
+                people.group, complaint(n)))
+            await asyncio.sleep(1.0 / rate)
+        settled = True
+        try:
+            await R.settle(sb, pool, timeout=240)
+        except TimeoutError as exc:
+            settled = False
+            print("  not settled:", exc, file=sys.stderr)
+        elapsed = time.perf_counter() - started
+        rss += [peak_rss_mb(r) for r in replicas]
         async with pool() as session:
             cases = await session.scalar(select(func.count()).select_from(Case)) or 0
             links = await session.scalar(select(func.count()).select_from(CaseVoice)) or 0
@@ -405,8 +418,6 @@ async def kill_scenario(count: int, messages: int, db_url: str, redis_url: str |
             inbox = list(await session.execute(
                 select(InboxUpdate.received_at, InboxUpdate.done_at, InboxUpdate.status)))
             outbox = Counter(await session.scalars(select(OutboxMessage.status)))
-    finally:
-        await engine.dispose()
     deliveries = Counter(
         (str(r.params.get("chat_id")), r.params.get("text") or r.params.get("caption"),
          str(r.params.get("reply_parameters")))

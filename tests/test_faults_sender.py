@@ -131,3 +131,15 @@ async def test_a_slow_answer_is_waited_for_and_sent_once_even_with_two_replicas(
     assert [r.params["text"] for r in calls] == ["迟到的通知", "下一条"]  # asked once each
     assert texts_in(sandbox, slow.id) == ["迟到的通知", "下一条"]  # delivered once, in order
     assert texts_in(sandbox, quick.id) == ["一", "二"]
+
+
+async def test_a_burst_of_errors_does_not_hold_a_chat_for_long(sandbox, bot, live):
+    """Twelve server errors in a row on one group's message: its retry delay stops
+    doubling at 64 × the base (64 s in production, not half an hour), so the group's
+    queue goes out soon after Telegram answers again."""
+    group = sandbox.add_group("楼一", [sandbox.add_user("己")])
+    sandbox.inject("sendMessage", 502, times=12, chat_id=group.id)
+    await queue(live, group.id, ["停水通知", "恢复供水"])
+    sender = Sender(live, bot, Pacer(per_chat_interval=0), retry_base=0.002)
+    assert await sender.flush(5) == 0  # doubling without end: 0.002 × 2¹³ s ≈ 16 s
+    assert texts_in(sandbox, group.id) == ["停水通知", "恢复供水"]

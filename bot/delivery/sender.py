@@ -42,9 +42,12 @@ from bot.ui import Upload
 
 log = logging.getLogger(__name__)
 Parts = dict[int, dict[str, Any]]  # merged-message parts' new content by row id
-MAX_ATTEMPTS = 20
 RETRY_BASE = 1.0  # seconds before the first retry after a server/network error
-MAX_RETRY_DELAY = 600.0
+# The retry delay doubles at most six times (64 s): a row that met a burst of errors must
+# not keep its chat's queue waiting for many minutes once Telegram answers again.
+BACKOFF_DOUBLINGS = 6
+MAX_ATTEMPTS = 200  # at one try a minute, about three hours of Telegram trouble
+MAX_RETRY_DELAY = 600.0  # a revoked token: retried every ten minutes
 MAX_IN_FLIGHT = 32  # messages being sent at once (each to a different chat)
 # A slow answer is an answer: giving up on a call that Telegram may still carry out and
 # sending it again is how a message goes out twice (Telegram offers no idempotency key for
@@ -413,7 +416,7 @@ class Sender:
         elif kind == AUTH:  # the token was revoked: keep the message, retry slowly
             await self._retry(rows, brief(exc), MAX_RETRY_DELAY, False)
         else:
-            delay = min(self.retry_base * 2 ** row.attempts, MAX_RETRY_DELAY)
+            delay = self.retry_base * 2 ** min(row.attempts, BACKOFF_DOUBLINGS)
             await self._retry(rows, brief(exc), delay, True)
 
     async def _split(self, rows: list[OutboxMessage], error: str) -> None:
