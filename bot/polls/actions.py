@@ -162,10 +162,7 @@ async def press_vote(session: AsyncSession, person: Person, cb: VoteButton, *,
 async def record_answer(session: AsyncSession, tg_poll_id: str, person: Person | None,
                         option_ids: list[int], now: datetime) -> None:
     """A native poll answer (an empty list retracts)."""
-    found = await svc.by_telegram_poll(session, tg_poll_id)
-    if found is None and await svc.awaiting_poll_ids(session):
-        # The answer beat the sender's record of the poll id: the inbox retries it.
-        raise svc.PollNotRecordedYet(tg_poll_id)
+    found = await svc.answered_poll(session, tg_poll_id)  # not recorded yet: retried
     if found is None or person is None:
         return
     poll, delivery = found
@@ -179,9 +176,7 @@ async def record_answer(session: AsyncSession, tg_poll_id: str, person: Person |
 async def record_totals(session: AsyncSession, tg_poll_id: str, counts: list[int],
                         voters: int) -> None:
     """A native poll's new totals from Telegram: an anonymous poll is counted from them."""
-    found = await svc.by_telegram_poll(session, tg_poll_id)
-    if found is None and await svc.awaiting_poll_ids(session):
-        raise svc.PollNotRecordedYet(tg_poll_id)
+    found = await svc.answered_poll(session, tg_poll_id)
     if found is None:
         return
     poll, delivery = found

@@ -218,6 +218,20 @@ async def awaiting_poll_ids(session: AsyncSession) -> bool:
     return found is not None
 
 
+async def answered_poll(session: AsyncSession, tg_poll_id: str
+                        ) -> tuple[Poll, PollDelivery] | None:
+    """The poll (and its group) a native poll update is about; None for a poll not ours.
+    Raises PollNotRecordedYet while the sender may not have stored its id yet."""
+    found = await by_telegram_poll(session, tg_poll_id)
+    if found is not None:
+        return found
+    if await awaiting_poll_ids(session):
+        raise PollNotRecordedYet(tg_poll_id)
+    # PostgreSQL reads each statement at its own moment: the sender may have stored the
+    # id between the two reads above. Nothing awaits now, so one more read is final.
+    return await by_telegram_poll(session, tg_poll_id)
+
+
 # --- cancel ---------------------------------------------------------------------------
 
 async def _cancel_timers(session: AsyncSession, poll_id: int) -> None:
