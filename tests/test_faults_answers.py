@@ -75,7 +75,7 @@ async def test_a_hung_answer_holds_only_its_own_chat(world):
     started = time.monotonic()
     chen.say(group, LIGHT)
     await sb.wait_for(group.id, lambda m: "东湖-2026-0001" in m.body)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 1.0  # issue 12: no stall over 1 s for others
     await world.settle(timeout=15)
     assert await case_row(world, "东湖-2026-0001") is not None
 
