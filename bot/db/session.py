@@ -1,12 +1,16 @@
-"""Engine and session factory. SQLite: WAL, foreign keys, BEGIN IMMEDIATE for writes."""
+"""Engine and session factory. SQLite: WAL, foreign keys, BEGIN IMMEDIATE for writes, one
+trip to the connection's thread per statement (_Cursor)."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -37,13 +41,88 @@ WRITE_LOCK_TIMEOUT = 30.0
 _HOLDS_WRITE_LOCK = "linli_write_lock"
 
 
+class _Cursor:
+    """What SQLAlchemy's aiosqlite adapter uses of a cursor, running a statement and
+    fetching all its rows in one trip to the connection's thread: aiosqlite's own cursor
+    takes four (create, execute, fetch, close), each waiting for the event loop and the
+    GIL, and every update's transaction holds SQLite's one writer meanwhile."""
+
+    arraysize = 1
+
+    def __init__(self, conn: _Connection) -> None:
+        self._conn = conn
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> _Cursor:
+        return self
+
+    def _run(self, many: bool, sql: str, params: Any) -> tuple[Any, int, int | None, list[Any]]:
+        cursor = self._conn._conn.cursor()
+        try:
+            (cursor.executemany if many else cursor.execute)(sql, params)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        finally:
+            cursor.close()
+
+    async def execute(self, sql: str, params: Any = ()) -> _Cursor:
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._conn._execute(
+            self._run, False, sql, params)
+        return self
+
+    async def executemany(self, sql: str, params: Any) -> _Cursor:
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._conn._execute(
+            self._run, True, sql, params)
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        size = self.arraysize if size is None else size
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    async def nextset(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._rows = []
+
+
+class _Connection(aiosqlite.Connection):
+    def cursor(self) -> _Cursor:  # type: ignore[override]
+        return _Cursor(self)
+
+
+def _connector(path: str) -> Any:
+    """SQLAlchemy's async_creator: an aiosqlite connection with one-trip cursors."""
+    async def connect() -> _Connection:
+        conn = _Connection(partial(sqlite3.connect, path, timeout=30), iter_chunk_size=64)
+        conn._thread.daemon = True  # as SQLAlchemy does: never holds up the interpreter's exit
+        return await conn
+    return connect
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # A database error's text never carries the values of its statement (residents'
     # words, names, numbers) into a log: issue 18.
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:" and not parsed.query:
+        kwargs.setdefault("async_creator", _connector(parsed.database))
+    else:
+        kwargs.setdefault("connect_args", {"timeout": 30})
+    engine = create_async_engine(url, **kwargs)
     # SQLite has one writer at a time. Writers of this process queue on an asyncio
     # lock (FIFO, woken at once) instead of each spinning in SQLite's busy handler
     # (sleeps of up to 100 ms in a worker thread) for the file lock. Taken before
