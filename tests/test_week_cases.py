@@ -57,6 +57,9 @@ async def test_one_status_vocabulary_and_cards_follow_the_state(world):
     assert (await sb.press(zhang, task, "接单").text() or "").startswith("已接单")
     await world.settle()
     assert "状态：办理中" in task.text and "待受理" not in task.text
+    # the worker's buttons are actions, never a word that reads like another state
+    assert "记进展" in task.button_texts and not any(
+        b.endswith("中") or b in ("待受理", "待评价", "已办结") for b in task.button_texts)
     await sb.press(zhang, task, "已解决").answer()
     await sb.wait_for(zhang.id, lambda m: "办理结果" in m.body)
     sb.send_photo(zhang, zhang.id, caption="路灯已修好")  # facilities need a photo here

@@ -23,7 +23,7 @@ REASON = 0  # the typed step after 不满意 (not a button action)
 
 async def ask_note(session: AsyncSession, ctx: AppContext, case_id: int, person: Person,
                    act: Act, now: datetime) -> Case:
-    """处理中 / 已解决: ask privately for the note that completes it."""
+    """记进展 / 已解决: ask privately for the note that completes it."""
     case = await workflow.check(session, ctx, case_id, person, "handle")
     await notify.say(session, person, T.ASK_PROGRESS if act == Act.PROGRESS else T.ASK_RESOLVE,
                      now)
@@ -138,7 +138,7 @@ class Noted:
 async def take_note(session: AsyncSession, ctx: AppContext, step: int, case_id: int,
                     person: Person, text: str, photo: intake.Photo | None,
                     now: datetime) -> Noted:
-    """The private reply after 处理中 / 已解决 / 不满意 (`step`: an Act or REASON)."""
+    """The private reply after 记进展 / 已解决 / 不满意 (`step`: an Act or REASON)."""
     try:
         if step == Act.PROGRESS:
             await workflow.progress(session, ctx, case_id, person, text, now)

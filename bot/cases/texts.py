@@ -81,7 +81,7 @@ RATED_OWNER = "⭐ 工单 {number} 居民评价：{rating}"
 
 # -- buttons -------------------------------------------------------------------------------
 BTN_ACCEPT = "接单"
-BTN_PROGRESS = "处理中"
+BTN_PROGRESS = "记进展"  # an action: the state is 办理中
 BTN_RESOLVE = "已解决"
 BTN_TRANSFER = "转派"
 BTN_WHISTLE = "吹哨"

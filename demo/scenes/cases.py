@@ -27,7 +27,7 @@ async def scene(demo: Any) -> None:
     demo.narrate("张网格员在私聊中接单（首问负责），先记录进展")
     task = demo.last_bot_message(zhang.id, "新工单")
     await demo.press(zhang, task, "接单")
-    await demo.press(zhang, task, "处理中")
+    await demo.press(zhang, task, "记进展")
     demo.say(zhang, zhang.id, "已联系电工，下午两点到场")
     await demo.settle()
 

@@ -53,7 +53,7 @@ async def pick_escalate(query: CallbackQuery, cb: CasePick, session: AsyncSessio
 
 async def ask_note(query: CallbackQuery, cb: CaseBtn, session: AsyncSession, person: Person,
                    ctx: AppContext, now: datetime, state: FSMContext) -> None:
-    """处理中 / 已解决: the note comes as the next private message (note_input)."""
+    """记进展 / 已解决: the note comes as the next private message (note_input)."""
     case = await cases.ask_note(session, ctx, cb.c, person, cb.a, now)
     await _wait_for_note(state, cb.a, case.id)
     await query.answer()
