@@ -67,3 +67,12 @@ class CaseResolved(Event):
     case_id: int
     by_id: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class PersonErasing(Event):
+    """A person asked to be erased (/forget), just before their row goes: features settle
+    what others were counting on them for (privacy → wishes)."""
+
+    person_id: int
+    at: datetime

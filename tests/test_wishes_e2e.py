@@ -84,3 +84,41 @@ async def test_a_worker_posts_for_an_elderly_resident_and_staff_reject_one(world
     async with world.ctx.pool() as s:
         assert (await s.get(Wish, 1)).status == "rejected"
     assert not [m for m in sb.bot_messages(g1) if "微心愿 #1" in m.body]
+
+
+async def _forget(world, user) -> None:  # type: ignore[no-untyped-def]
+    sb = world.sb
+    user.say(user.id, "/forget")
+    ask = await sb.wait_for(user.id, lambda m: "不能撤销" in m.body)
+    await sb.press(user, ask, "确认删除我的信息").answer()
+    await world.settle()
+
+
+async def test_an_erased_volunteer_frees_the_wish_and_an_erased_author_is_not_waited_for(world):
+    """/forget by the volunteer who claimed a wish: the wish waits for another volunteer
+    again (the resident is told, the groups get it anew); /forget by the resident: the
+    new volunteer is told it is withdrawn instead of turning up for nobody."""
+    sb = world.sb
+    zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
+    chen.say(chen.id, "/wish 想请人帮忙换个厨房灯泡")
+    review = await sb.wait_for(zhang.id, lambda m: "待审核" in m.body)
+    await sb.press(zhang, review, "✅ 通过并发布").answer()
+    post = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body)
+    for volunteer in (wang, li):
+        volunteer.say(volunteer.id, "/volunteer")
+        await sb.wait_for(volunteer.id, lambda m: "志愿者" in m.body)
+    assert "您认领了心愿 #1" in (await sb.press(wang, post, "🙋 认领"))["text"]
+    await world.settle()
+
+    await _forget(world, wang)
+    await sb.wait_for(chen.id, lambda m: "认领人已退出" in m.body)
+    again = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body and "认领" in " ".join(
+        m.button_texts))
+    assert "您认领了心愿 #1" in (await sb.press(li, again, "🙋 认领"))["text"]
+    await world.settle()
+
+    await _forget(world, chen)
+    told = await sb.wait_for(li.id, lambda m: "已撤回" in m.body)
+    assert "心愿 #1" in told.body
+    async with world.ctx.pool() as s:
+        assert await s.get(Wish, 1) is None

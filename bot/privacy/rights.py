@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import events
 from bot.clock import Clock
 from bot.context import AppContext
 from bot.db.models import Case, Community, ExportAudit, InboxUpdate, OutboxMessage, Person, Role
@@ -185,7 +186,9 @@ async def forget(session: AsyncSession, person: Person,
         gone = await session.execute(delete(OutboxMessage).where(
             OutboxMessage.chat_id == person.tg_id, OutboxMessage.status != "pending"))
         sent = int(gone.rowcount or 0)  # type: ignore[attr-defined]
-    register = await personal.forget(session, person, now or Clock().now())
+    now = now or Clock().now()
+    await events.publish(session, None, events.PersonErasing(person.id, now))
+    register = await personal.forget(session, person, now)
     await session.flush()
     # In SQL: the foreign keys delete roles, votes, pledges, memberships and null the rest.
     await session.execute(delete(Person).where(Person.id == person.id))

@@ -24,8 +24,10 @@ __all__ = ["Claim", "Phone", "Review", "WishError", "claim_button", "done", "lis
 
 
 def wire() -> None:
-    """The org file's `wishes:` section (the limit per wish). Idempotent."""
+    """The org file's `wishes:` section (the limit per wish); a person erased. Idempotent."""
+    from bot import events
     from bot.org import orgfile
-    from bot.wishes import settings
+    from bot.wishes import service, settings
 
     orgfile.section(orgfile.Section("wishes", "community", settings.check, settings.apply))
+    events.subscribe(events.PersonErasing, service.on_person_erasing)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import points
+from bot import events, points
 from bot.db.models import Community, Person, Role
 from bot.db.models.points import WISH
 from bot.db.models.wishes import CLAIMED, DONE, OPEN, PENDING, REJECTED, Wish
@@ -227,6 +227,28 @@ async def done(session: AsyncSession, person: Person, wish_id: int, photo_file_i
                              caption=T.DONE_POST.format(id=wish.id, text=wish.public_text),
                              dedupe_key=f"wish:{wish.id}:done:{g.chat_id}")
     return T.DONE.format(id=wish.id)
+
+
+async def on_person_erasing(session: AsyncSession, _ctx: object,
+                            event: events.PersonErasing) -> None:
+    """Someone erased: a volunteer helping with their wish is told it is withdrawn (the
+    wish goes with them); a wish they had claimed waits for another volunteer again."""
+    for wish in await session.scalars(select(Wish).where(
+            Wish.author_id == event.person_id, Wish.status == CLAIMED)):
+        if wish.claimer_id is not None:
+            await tell(session, await session.get(Person, wish.claimer_id),
+                       T.WITHDRAWN.format(id=wish.id), now=event.at)
+    for wish in await session.scalars(select(Wish).where(
+            Wish.claimer_id == event.person_id, Wish.status == CLAIMED)):
+        wish.status, wish.claimer_id, wish.claimed_at = OPEN, None, None
+        stamp = event.at.strftime("%Y%m%d%H%M%S")
+        for g in await org.group_chats_of_community(session, wish.community_id):
+            await outbox.enqueue(session, g.chat_id, now=event.at, ref=f"wish:{wish.id}",
+                                 text=T.POST.format(id=wish.id, text=wish.public_text),
+                                 reply_markup=markup(claim_keyboard(wish.id)),
+                                 dedupe_key=f"wish:{wish.id}:repost:{g.chat_id}:{stamp}")
+        await tell(session, await session.get(Person, wish.author_id),
+                   T.CLAIMER_LEFT.format(id=wish.id), now=event.at)
 
 
 async def listing(session: AsyncSession, community_id: int) -> list[Wish]:
