@@ -8,13 +8,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db.models import Timer
 from bot.db.session import reading, transaction
+
+TIMERS = Timer.__table__
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +71,29 @@ def _after_rollback(session: Session) -> None:
 async def schedule(
     session: AsyncSession, kind: str, ref: str, due_at: datetime,
     payload: dict[str, Any] | None = None, *, fresh: bool = False,
-) -> Timer:
-    """Idempotent: the same (kind, ref, due_at) is one row, whoever asks twice.
-    `fresh`: `ref` names a row created in this transaction (a case just opened), so no
-    timer of it can exist yet: the look-up is skipped."""
+) -> None:
+    """Idempotent: the same (kind, ref, due_at) is one row, whoever asks twice; a row
+    cancelled meanwhile (an edit, a reschedule) is pending again, one already fired is
+    left alone. `fresh`: `ref` names a row created in this transaction (a case just
+    opened), so no timer of it can exist yet: the look-up is skipped. A Core INSERT."""
     if not fresh:
         existing = await session.scalar(
             select(Timer).where(Timer.kind == kind, Timer.ref == ref, Timer.due_at == due_at)
         )
         if existing is not None:
-            return existing
-    timer = Timer(kind=kind, ref=ref, due_at=due_at, payload=payload or {})
-    session.add(timer)
+            if existing.status == "cancelled":
+                existing.status = "pending"
+                _note_soonest(session, due_at)
+            return
+    await session.execute(insert(TIMERS).values(kind=kind, ref=ref, due_at=due_at,
+                                                payload=payload or {}))
+    _note_soonest(session, due_at)
+
+
+def _note_soonest(session: AsyncSession, due_at: datetime) -> None:
     soonest = session.info.get(_SOONEST)
     if soonest is None or due_at < soonest:
         session.info[_SOONEST] = due_at
-    return timer
 
 
 async def cancel(session: AsyncSession, kind: str, ref: str) -> int:

@@ -87,8 +87,8 @@ async def test_retention_purges_old_rows_daily(ctx, clock, caplog):  # type: ign
         ])
         first = await ensure_retention_timer(session, clock.now(), ctx.tz)
         again = await ensure_retention_timer(session, clock.now(), ctx.tz)
-        assert first.id == again.id
-    clock.set(first.due_at)
+        assert first == again
+    clock.set(first)
     with caplog.at_level("INFO", logger="bot.privacy.retention"):
         await fire_due(ctx)
     assert "purged 1 inbox updates and 1 outbox messages" in caplog.text
@@ -98,7 +98,7 @@ async def test_retention_purges_old_rows_daily(ctx, clock, caplog):  # type: ign
             == ["待发", "新"]
         pending = list(await session.scalars(select(Timer).where(
             Timer.kind == PURGE, Timer.status == "pending")))
-    assert len(pending) == 1 and pending[0].due_at == first.due_at + timedelta(days=1)
+    assert len(pending) == 1 and pending[0].due_at == first + timedelta(days=1)
 
 
 def test_logs_carry_no_values() -> None:

@@ -73,23 +73,16 @@ def _fill(poll: Poll, spec: Spec, now: datetime) -> None:
     poll.deliveries = [PollDelivery(chat_id=c) for c in dict.fromkeys(spec.chat_ids)]
 
 
-async def _timer(session: AsyncSession, kind: str, poll_id: int, due: datetime) -> None:
-    """Schedule; a row cancelled by an edit and scheduled again at the same time revives."""
-    timer = await timers.schedule(session, kind, ref(poll_id), due)
-    if timer.status == "cancelled":
-        timer.status = "pending"
-
-
 async def _schedule(session: AsyncSession, poll: Poll, tz: Any, now: datetime) -> None:
     if poll.opens_at <= now:
         await open_poll(session, poll, tz, now)
     else:
-        await _timer(session, OPEN, poll.id, poll.opens_at)
-    await _timer(session, CLOSE, poll.id, poll.closes_at)
+        await timers.schedule(session, OPEN, ref(poll.id), poll.opens_at)
+    await timers.schedule(session, CLOSE, ref(poll.id), poll.closes_at)
     for minutes in sorted(set(poll.reminders), reverse=True):
         due = poll.closes_at - timedelta(minutes=int(minutes))
         if due > max(poll.opens_at, now):
-            await _timer(session, REMIND, poll.id, due)
+            await timers.schedule(session, REMIND, ref(poll.id), due)
 
 
 async def create(session: AsyncSession, ctx: AppContext, spec: Spec, *,

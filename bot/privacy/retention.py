@@ -45,13 +45,16 @@ def next_run(now: datetime, tz: Any) -> datetime:
     return due.astimezone(now.tzinfo)
 
 
-async def ensure_retention_timer(session: AsyncSession, now: datetime, tz: Any) -> Timer:
-    """At start: the next purge, unless one is pending already. Idempotent."""
-    pending = await session.scalar(select(Timer).where(
+async def ensure_retention_timer(session: AsyncSession, now: datetime, tz: Any) -> datetime:
+    """At start: the next purge, unless one is pending already; returns when it is due.
+    Idempotent."""
+    pending = await session.scalar(select(Timer.due_at).where(
         Timer.kind == PURGE, Timer.ref == REF, Timer.status == "pending"))
     if pending is not None:
         return pending
-    return await timers.schedule(session, PURGE, REF, next_run(now, tz))
+    due = next_run(now, tz)
+    await timers.schedule(session, PURGE, REF, due)
+    return due
 
 
 async def on_purge_timer(session: AsyncSession, timer: Timer, ctx: AppContext) -> None:

@@ -33,8 +33,7 @@ async def stale_days(session: AsyncSession, community_id: int) -> int:
 async def reschedule(session: AsyncSession, kind: str, ref: str, due_at: datetime) -> None:
     """Replace any pending timer of this kind for this thing by one at due_at."""
     await timers.cancel(session, kind, ref)
-    timer = await timers.schedule(session, kind, ref, due_at)
-    timer.status = "pending"  # the same (kind, ref, due_at) may have just been cancelled
+    await timers.schedule(session, kind, ref, due_at)  # revives one just cancelled
 
 
 async def touch(session: AsyncSession, project: Project, *, now: datetime) -> None:
