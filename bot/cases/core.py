@@ -52,16 +52,20 @@ async def person(session: AsyncSession, person_id: int | None) -> Person | None:
     return await session.get(Person, person_id) if person_id else None
 
 
+async def lock_community(session: AsyncSession, community_id: int) -> None:
+    """PostgreSQL: lock the community's row for this transaction, so that concurrent
+    intakes (replicas) take turns: never one number twice, never two cases for one
+    problem reported at the same moment. SQLite: the write transaction is the lock."""
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(
+            select(Community.id).where(Community.id == community_id).with_for_update())
+
+
 async def next_number(
     session: AsyncSession, community: Community, now: datetime, ctx: AppContext
 ) -> tuple[int, int, str]:
-    """Allocate the next case number of this community and year.
-
-    The community row is locked first (PostgreSQL FOR UPDATE; SQLite transactions
-    already hold the write lock), so concurrent intakes never share a number."""
-    await session.execute(
-        select(Community.id).where(Community.id == community.id).with_for_update()
-    )
+    """Allocate the next case number of this community and year (under its lock)."""
+    await lock_community(session, community.id)
     year = now.astimezone(ctx.tz).year
     last = await session.scalar(
         select(func.max(Case.seq)).where(Case.community_id == community.id, Case.year == year)
