@@ -204,6 +204,9 @@ def _show(feature: str) -> str:
     return feature
 
 
+_ENDS_A_WORD = frozenset("了的着过吗呢吧啊呀嘛么")  # particles: what follows is another word
+
+
 def _top(entries: list[tuple[str, float]], n: int = 3) -> list[tuple[str, float]]:
     """The n strongest reasons.  A bigram and the word of the same text count
     together, and a single character counts with the strongest word present
@@ -211,6 +214,8 @@ def _top(entries: list[tuple[str, float]], n: int = 3) -> list[tuple[str, float]
     total: dict[str, float] = {}
     chars: list[tuple[str, float]] = []
     for f, x in entries:
+        if f[:2] == "b:" and f[2] in _ENDS_A_WORD:
+            continue  # 了快: a pair across a word's end, no word a reader would see
         if x > 0:
             k = f[2:] if f[:2] == "b:" else _show(f) if f[:3] == "安全:" else f
             if len(k) == 1:

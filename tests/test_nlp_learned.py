@@ -389,3 +389,11 @@ def test_corrections_become_training_rows(tmp_path):
     got = load_rows([p])
     assert [(r["intent"], r["category"], r["urgency"]) for r in got] == [
         ("complaint", "greenery", "normal"), ("complaint", "safety", "urgent")]
+
+
+def test_reasons_never_show_a_pair_across_a_words_end():
+    """判断依据 is read by staff: 了快 (the end of 坏了 and the start of 快) is no reason."""
+    from nlp.model import _top
+
+    shown = dict(_top([("b:了快", 0.9), ("b:路灯", 0.8), ("灯", 0.3), ("b:坏了", 0.5)]))
+    assert "了快" not in shown and shown["路灯"] == pytest.approx(1.1)
