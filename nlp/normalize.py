@@ -86,6 +86,20 @@ def t2s(text: str) -> str:
     return cc.convert(text)
 
 
+_s2t = None
+
+
+def s2t(text: str) -> str:
+    """Simplified -> Traditional, for looking up text stored as a Traditional writer
+    wrote it (the desk's search); loaded on first use."""
+    global _s2t
+    if _s2t is None:
+        from opencc import OpenCC
+
+        _s2t = OpenCC("s2t")
+    return _s2t.convert(text)
+
+
 def normalize(text: str) -> str:
     """Normalise one message for matching (see module docstring)."""
     text = to_halfwidth(text)

@@ -62,6 +62,10 @@ async def test_a_search_in_full_width_digits_or_traditional_characters(desk, ctx
         assert [r["id"] for r in data["rows"]] == [lift.case.id], q
     page = await (await desk.get("/desk/cases", params={"q": "樓道燈"})).text()
     assert "共 1 件" in page and 'value="楼道灯"' in page  # the box shows what was searched
+    # a resident wrote in Traditional characters; the worker types Simplified
+    kept = await cases_kit.say(ctx, cw.resident, "7號樓門口的水管爆了，水流了一地", 3, force=True)
+    page = await (await desk.get("/desk/cases", params={"q": "门口的水管"})).text()
+    assert "共 1 件" in page and kept.case.number in page and "門口的水管" in page
     nothing = await (await desk.get("/desk/cases", params={"q": "三号楼"})).text()
     assert "共 0 件" in nothing and "阿拉伯数字" in nothing  # a hint, not just "nothing"
     assert "没有工单可导出" in nothing and 'id="export-xlsx"' not in nothing  # no empty file

@@ -416,30 +416,33 @@ def _checked(args: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     return args, notices
 
 
-def _search_term(q: str) -> str:
-    """A term as the classifier reads text: full-width digits and letters half-width,
-    Traditional characters Simplified (４號樓 -> 4号楼)."""
-    from nlp.normalize import t2s
+def _search_terms(q: str) -> list[str]:
+    """What else to try when a term finds nothing as typed: as the classifier reads text
+    (full-width half-width, Traditional Simplified: ４號樓 -> 4号楼), then in Traditional
+    characters (4号楼 -> 4號樓: texts are stored as residents wrote them)."""
+    from nlp.normalize import s2t, t2s
 
-    return t2s(q.translate(HALF_WIDTH))
+    read = t2s(q.translate(HALF_WIDTH))
+    return [t for t in dict.fromkeys((read, s2t(read))) if t != q]
 
 
 async def _ledger(session: Any, desk: D.Desk, args: dict[str, str], ctx: AppContext
                   ) -> tuple[D.LedgerPage, D.LedgerFilter, dict[str, str], list[str]]:
     """The ledger's page for the query's filter, with the dates checked; a search that
     finds nothing as typed is tried again as the classifier reads it (４号楼 -> 4号楼,
-    電梯 -> 电梯): texts are stored as residents wrote them, places normalised."""
+    電梯 -> 电梯), then in Traditional characters (电梯 -> 電梯): texts are stored as
+    residents wrote them, places normalised."""
     args, notices = _checked(args)
     now = ctx.clock.now()
     f = D.LedgerFilter.parse(args)
     page = await D.ledger_page(session, desk, f, now, ctx.tz)
-    term = _search_term(f.q) if f.q else ""
-    if not page.total and term and term != f.q:
+    for term in _search_terms(f.q) if f.q and not page.total else ():
         again = D.LedgerFilter.parse({**args, "q": term})
         found = await D.ledger_page(session, desk, again, now, ctx.tz)
         if found.total:
             notices.append(T.SEARCHED_AS.format(given=f.q, term=again.q))
             page, f, args = found, again, {**args, "q": again.q}
+            break
     return page, f, args, notices
 
 
