@@ -202,3 +202,29 @@ async def test_participants_from_the_register_and_the_property_company(world):
     assert "参会 3 人，法定人数 2 人" in called.body
     for user in (wang, li, chen):
         await sb.wait_for(user.id, lambda m: "居民议事会议通知" in m.body)
+
+
+async def test_a_named_vote_says_so_before_anyone_votes(world):
+    """记名：是 — the organizer's summary, every notice and every ballot warn that who
+    voted what is kept; the seats then hold each choice."""
+    sb = world.sb
+    zhang, wang, li, chen, zhao, g1, g2 = await setup(world)
+    chen.say(g1, "/propose 小区东门加装雨棚")
+    await sb.wait_for(g1.id, lambda m: "议题 #1｜" in m.body)
+    for _ in range(2):
+        zhang.say(zhang.id, "/topic_next 1")
+    await sb.wait_for(zhang.id, lambda m: "已进入「审议」" in m.body)
+    zhang.say(zhang.id, MEETING.format(topic=1, quorum=2) + "\n记名：是")
+    called = await sb.wait_for(zhang.id, lambda m: "已召集会议 #1" in m.body)
+    assert "记名投票" in called.body and "记录在案" in called.body
+    notice = await sb.wait_for(wang.id, lambda m: "居民议事会议通知" in m.body)
+    assert "记录在案" in notice.body
+    await world.advance(hours=33, minutes=30)
+    zhang.say(zhang.id, "/meeting_attend 1 @wang @lishifu")
+    await sb.wait_for(zhang.id, lambda m: "现到会 2/4 人" in m.body)
+    zhang.say(zhang.id, "/meeting_vote 1")
+    ballot = await sb.wait_for(wang.id, lambda m: "会议 #1 表决" in m.body)
+    assert "记录在案" in ballot.body
+    assert "同意" in (await sb.press(wang, ballot, "同意"))["text"]
+    async with world.ctx.pool() as s:
+        assert [seat.choice for seat in await s.scalars(select(Seat)) if seat.choice] == ["yes"]

@@ -86,7 +86,7 @@ MEETING_CALLED = ("✅ 已召集会议 #{id}（议题 #{topic}），{when}，{pl
                   "签到：参会人点通知里的「签到」，或 /meeting_attend {id} @用户名\n"
                   "开始表决：/meeting_vote {id}　结束并公布：/meeting_close {id} 会议纪要")
 MEETING_UNTOLD = "以下参会人没有私聊过机器人，请另行通知：{names}"
-SECRET = {True: "无记名投票", False: "记名投票"}
+SECRET = {True: "无记名投票", False: "⚠️ 记名投票（谁投了什么会记录在案，工作人员可见）"}
 NOTICE = ("📣 居民议事会议通知\n议题 #{topic}：{title}\n时间：{when}\n地点：{place}\n"
           "表决规则：{rule}，{secret}\n请准时参加，到场后点「签到」。")
 REMINDER = "⏰ 提醒：议事会议（议题 #{topic}：{title}）将于 {when} 在 {place} 召开。"
