@@ -52,13 +52,16 @@ async def person(session: AsyncSession, person_id: int | None) -> Person | None:
     return await session.get(Person, person_id) if person_id else None
 
 
-async def lock_community(session: AsyncSession, community_id: int) -> None:
+async def lock_community(session: AsyncSession, community_id: int) -> bool:
     """PostgreSQL: lock the community's row for this transaction, so that concurrent
     intakes (replicas) take turns: never one number twice, never two cases for one
-    problem reported at the same moment. SQLite: the write transaction is the lock."""
-    if session.get_bind().dialect.name != "sqlite":
-        await session.execute(
-            select(Community.id).where(Community.id == community_id).with_for_update())
+    problem reported at the same moment; True: what others committed meanwhile is
+    visible now, look again. SQLite: the write transaction is the lock (False)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return False
+    await session.execute(
+        select(Community.id).where(Community.id == community_id).with_for_update())
+    return True
 
 
 async def next_number(

@@ -168,7 +168,9 @@ async def intake_group(
             return Intake("ignored")
     category = _category(result)
     reporter = await org.persist(session, reporter)  # a case or a +1: now they are kept
-    await core.lock_community(session, group.grid.community_id)  # before the look-up
+    if await core.lock_community(session, group.grid.community_id) and (
+            again := await by_source(session, src.chat_id, src.message_id)):
+        return Intake("existing", again)  # the same message, delivered twice at once
     dup = await find_duplicate(session, group.grid.id, category, result.place, src.text,
                                in_group=True)
     if dup is not None:
@@ -414,7 +416,9 @@ async def intake_private(
     if existing is not None:
         return Intake("existing", existing)
     result = ctx.classifier.classify(src.text)
-    await core.lock_community(session, grid.community_id)  # before the look-up
+    if await core.lock_community(session, grid.community_id) and (
+            again := await by_source(session, src.chat_id, src.message_id)):
+        return Intake("existing", again)  # the same message, delivered twice at once
     dup = await find_duplicate(session, grid.id, _category(result), result.place, src.text)
     if dup is not None:
         await add_voice(session, ctx, dup, reporter, now, src.chat_id, src.message_id)
