@@ -103,6 +103,7 @@ class Sender:
         self._stopping = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its one send
         self._claimed: dict[int, list[int]] = {}  # chat id -> the rows of that send
+        self._behind: set[int] = set()  # chats with more due rows, as the last pass read
         self._renewed = 0.0  # loop time of the last renewal of those claims
         self._pass_failing = False
         self._sqlite = is_sqlite(str(ctx.pool.kw["bind"].url))
@@ -211,6 +212,7 @@ class Sender:
         seen: set[int] = set(self._in_flight)  # chats with a message in flight here
         candidates: dict[int, list[int]] = {}  # chat id -> its head row (and followers)
         growing: set[int] = set()  # chats whose head may take the next rows along
+        behind: set[int] = set()
         room = self.max_in_flight - len(self._in_flight)
         for row_id, chat_id, not_before, claimed_until, mergeable in rows:
             if self._stopping.is_set():
@@ -222,8 +224,10 @@ class Sender:
                     chain.append(row_id)
                 else:
                     growing.discard(chat_id)
+                    behind.add(chat_id)
                 continue
             if chat_id in seen:  # one message per chat at a time, in order
+                behind.add(chat_id)
                 continue
             seen.add(chat_id)
             if not free:
@@ -241,6 +245,8 @@ class Sender:
                 del chain[1:]
         if len(granted) >= room:
             next_wait = min(next_wait, 0.05)
+        # a merged message may take fewer rows than its chain: the rest wait behind it
+        self._behind = behind | {chat for chat, chain in candidates.items() if len(chain) > 1}
         for rows_ in await self._claim({chat: candidates[chat] for chat in granted}, wall):
             chat_id = rows_[0].chat_id
             task = asyncio.create_task(self._send(rows_), name=f"send:{chat_id}")
@@ -272,7 +278,8 @@ class Sender:
     def _done(self, chat_id: int) -> None:
         self._in_flight.pop(chat_id, None)
         self._claimed.pop(chat_id, None)
-        self.ctx.outbox_event.set()  # the chat is free: its next message may go
+        if chat_id in self._behind:  # the chat is free and has more: its next may go now
+            self.ctx.outbox_event.set()  # (else no pass: a new row wakes it, or the second)
 
     async def _claim(self, chains: dict[int, list[int]],
                      wall: datetime) -> list[list[OutboxMessage]]:
