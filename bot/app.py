@@ -55,7 +55,10 @@ POLL_RETRY_BASE = 1.0  # seconds before the first retry of a failed getUpdates
 
 def build_bot(settings: Settings, token: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base_url))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=None))
+    # Answers go after the update's commit (handlers.middlewares): by then the message
+    # they reply to may be gone (deleted by its sender or by the privacy guard).
+    return Bot(token, session=session, default=DefaultBotProperties(
+        parse_mode=None, allow_sending_without_reply=True))
 
 
 def build_storage(settings: Settings) -> BaseStorage:

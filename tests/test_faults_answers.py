@@ -69,7 +69,7 @@ async def test_a_hung_answer_holds_only_its_own_chat(world):
 
     zhang, liu, chen, wang, group = await setup(world)
     sb = world.sb
-    sb.inject("sendMessage", None, delay=6.0, times=1, chat_id=liu.id)
+    sb.inject("sendMessage", None, delay=2.5, times=1, chat_id=liu.id)
     liu.say(liu.id, "/help")
     await asyncio.sleep(0.5)  # its answer is on its way to Telegram
     started = time.monotonic()
@@ -96,3 +96,16 @@ async def test_an_answer_to_a_group_just_upgraded_follows_it(world, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     chen.say(new, LIGHT)  # the group's binding followed: a complaint opens a case there
     await sb.wait_for(new.id, lambda m: "东湖-2026-0001" in m.body)
+
+
+async def test_an_answer_to_a_message_deleted_meanwhile_still_arrives(world):
+    """Answers go after the commit; by then the message they reply to may be gone (the
+    resident deleted it, or the privacy guard did): the answer is sent without it."""
+    zhang, liu, chen, wang, group = await setup(world)
+    sb = world.sb
+    said = chen.say(group, "/report 路灯坏了")
+    sb.world.messages[(group.id, said.message_id)].deleted = True  # deleted at once
+    told = await sb.wait_for(group.id, lambda m: "私聊" in m.body)
+    assert told.reply_to is None
+    await world.settle()
+    assert not [r for r in sb.requests_for("sendMessage") if r.status == 400]
