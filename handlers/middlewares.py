@@ -35,6 +35,7 @@ from aiogram.methods import (
 from aiogram.types import Message, TelegramObject, User
 from sqlalchemy import update
 
+from bot import texts as T
 from bot.context import AppContext
 from bot.db.models import InboxUpdate, Person
 from bot.db.session import is_sqlite
@@ -87,8 +88,8 @@ def _keep_response_type(method: TelegramMethod[Any]) -> None:
 
 # Calls that answer the update and whose result no handler reads: inside an update's
 # transaction they wait for its commit. Calls that return data (getChatMember…) go at once.
-ANSWERS = (SendMessage, SendDocument, SendPhoto, EditMessageText, EditMessageReplyMarkup,
-           DeleteMessage, AnswerCallbackQuery)
+SENDS = (SendMessage, SendDocument, SendPhoto)
+ANSWERS = (*SENDS, EditMessageText, EditMessageReplyMarkup, DeleteMessage, AnswerCallbackQuery)
 
 
 class AnswersAfterCommit(BaseRequestMiddleware):
@@ -118,14 +119,23 @@ async def _answer(bot: Bot, method: TelegramMethod[Any], pending: _Pending) -> N
             await migrate_chat(pending.ctx, old, exc.migrate_to_chat_id)
         await bot(_to_chat(method, exc.migrate_to_chat_id))
     except TelegramBadRequest as exc:  # too old / already answered / too long: not retried
+        if isinstance(method, SENDS):  # our own message refused: a defect, and the user
+            log.warning("answer %s refused (%s); the action stands",  # is told something
+                        method.__api_method__, exc.message)
+            await _tell(bot, method.chat_id, T.INTERNAL_ERROR)
+            return
         log.info("answer %s refused (%s); the action stands", method.__api_method__,
                  exc.message)
         text = getattr(method, "text", None)
         if isinstance(method, AnswerCallbackQuery) and text and pending.user_id is not None:
-            try:  # the answer said something: say it by message
-                await bot.send_message(pending.user_id, text, parse_mode=None)
-            except Exception as exc2:
-                log.info("could not tell user %s by message: %s", pending.user_id, exc2)
+            await _tell(bot, pending.user_id, text)  # the answer said something: say it
+
+
+async def _tell(bot: Bot, chat_id: int | str, text: str) -> None:
+    try:
+        await bot.send_message(chat_id, text, parse_mode=None)
+    except Exception as exc:
+        log.info("could not tell chat %s by message: %s", chat_id, exc)
 
 
 def _to_chat(method: TelegramMethod[Any], chat_id: int) -> TelegramMethod[Any]:

@@ -109,3 +109,18 @@ async def test_an_answer_to_a_message_deleted_meanwhile_still_arrives(world):
     assert told.reply_to is None
     await world.settle()
     assert not [r for r in sb.requests_for("sendMessage") if r.status == 400]
+
+
+async def test_an_answer_telegram_refuses_is_followed_by_an_apology(world):
+    """Telegram refuses the bot's own reply (a defect of ours, e.g. bad formatting): the
+    resident is not left in silence, and the refusal is logged as a warning."""
+    sb = world.sb
+    alice = sb.add_user("王阿姨")
+    alice.start_bot()
+    await sb.wait_for(alice.id, lambda m: "邻里" in m.body)
+    await world.settle()
+    sb.inject("sendMessage", 400, description="Bad Request: can't parse entities",
+              times=1, chat_id=alice.id)
+    alice.say(alice.id, "/help")
+    sorry = await sb.wait_for(alice.id, lambda m: "抱歉" in m.body)
+    assert "出错" in sorry.body
