@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from bot.db.models import Case, Grid, InboxUpdate, Person
@@ -144,13 +145,18 @@ async def test_sends_are_recorded_together_and_a_failing_hook_never_resends(
     async def broken(session, row, result):  # type: ignore[no-untyped-def]
         raise RuntimeError("hook bug")
 
+    async def works(session, row, result):  # type: ignore[no-untyped-def]
+        await session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == row.id)
+                              .values(dedupe_key=f"hooked-{row.id}"))
+
     monkeypatch.setitem(outbox.ON_SENT, "test.broken", broken)
+    monkeypatch.setitem(outbox.ON_SENT, "test.works", works)
     users = [sandbox.add_user(f"居民{i}") for i in range(12)]
     async with transaction(ctx.pool) as session:
         for i, user in enumerate(users):
             user.start_bot()
             await outbox.enqueue(session, user.id, now=ctx.clock.now(), text=f"通知{i}",
-                                 on_sent="test.broken" if i == 0 else None)
+                                 on_sent="test.broken" if i == 0 else "test.works")
     commits = 0
     engine = ctx.pool.kw["bind"].sync_engine
 
@@ -170,6 +176,9 @@ async def test_sends_are_recorded_together_and_a_failing_hook_never_resends(
         assert [m.text for m in sandbox.bot_messages(user.id)] == [f"通知{i}"]
     async with ctx.pool() as session:
         assert set(await session.scalars(select(OutboxMessage.status))) == {"sent"}
+        hooked = set(await session.scalars(select(OutboxMessage.dedupe_key)))
+    # the hooks sent with the broken one in a batch did their work all the same
+    assert len(hooked - {None}) == len(users) - 1
     assert commits < 1 + len(users)  # one claim, fewer marks than messages
 
 

@@ -90,6 +90,12 @@ def _plain(result: Any) -> Any:
     return result
 
 
+
+async def _after_send(session: AsyncSession, hooked: list[tuple[OutboxMessage, Any]]) -> None:
+    async with session.begin_nested():
+        for row, result in hooked:
+            await ON_SENT[row.on_sent](session, row, result)
+
 class Sender:
     def __init__(self, ctx: AppContext, bot: Bot, pacer: Limits | None = None,
                  retry_base: float = RETRY_BASE, max_in_flight: int = MAX_IN_FLIGHT) -> None:
@@ -480,16 +486,22 @@ class Sender:
             if parts:  # the new content of the merged-message parts an edit changed
                 await session.execute(update(OutboxMessage), [
                     {"id": pid, "payload": payload} for pid, payload in parts.items()])
-            for row, result in batch:
-                if not row.on_sent:
-                    continue
+            hooked = [(row, result) for row, result in batch if row.on_sent]
+            for row, result in hooked:
                 row.status, row.sent_at, row.result = "sent", now, result
                 row.attempts, row.claimed_until = row.attempts + 1, None
-                try:  # a failing hook must not unmark what was delivered (a resend)
-                    async with session.begin_nested():
-                        await ON_SENT[row.on_sent](session, row, result)
-                except Exception:
-                    log.exception("outbox %s: after-send hook %s failed", row.id, row.on_sent)
+            # A failing hook must not unmark what was delivered (a resend): the hooks run
+            # in one savepoint, and only if one fails, each in its own, the failing one
+            # logged and the others kept.
+            try:
+                await _after_send(session, hooked)
+            except Exception:
+                for one in hooked:
+                    try:
+                        await _after_send(session, [one])
+                    except Exception:
+                        log.exception("outbox %s: after-send hook %s failed",
+                                      one[0].id, one[0].on_sent)
 
     async def _retry(self, rows: list[OutboxMessage], error: str, delay: float,
                      counts: bool) -> None:
