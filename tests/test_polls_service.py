@@ -310,3 +310,56 @@ def test_time_parsing() -> None:
     assert parse_recurrence("不重复") is None
     with pytest.raises(TimeInputError):
         parse_recurrence("偶尔")
+
+
+async def test_a_chatty_member_is_looked_up_once_a_day_per_group(ctx: AppContext) -> None:
+    """Remembering who is in a group (the turnout base) costs a chatty resident's
+    messages no lookup once known that day; a day later the row is refreshed, and an
+    erased person's id (which SQLite may hand to the next person) is looked up anew."""
+    from sqlalchemy import event
+
+    from bot import events
+    from bot.db.models.polls import PollMember
+
+    ids = await build_org(ctx)
+    wang = ids["王阿姨"]
+    lookups = 0
+
+    def count(conn, cursor, sql, *args):  # type: ignore[no-untyped-def]
+        nonlocal lookups
+        lookups += sql.lstrip().startswith("SELECT") and "opinion_members" in sql
+
+    engine = ctx.pool.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+
+    async def say(at: datetime, chat: int = G1) -> None:
+        async with transaction(ctx.pool) as session:
+            await votes.remember_member(session, chat, wang, at)
+
+    async def seen() -> list[datetime]:
+        event.remove(engine, "before_cursor_execute", count)  # not ours to count
+        try:
+            async with ctx.pool() as session:
+                return list(await session.scalars(select(PollMember.seen_at).where(
+                    PollMember.person_id == wang).order_by(PollMember.chat_id)))
+        finally:
+            event.listen(engine, "before_cursor_execute", count)
+
+    try:
+        for minute in range(6):
+            await say(START + timedelta(minutes=minute))
+        assert lookups == 2  # the first message adds the row, the second reads it
+        await say(START, chat=G2)
+        assert lookups == 3 and len(await seen()) == 2  # another group: its own row
+        await say(START + timedelta(days=1, hours=1))
+        assert lookups == 4
+        assert START + timedelta(days=1, hours=1) in await seen()  # refreshed
+        await say(START + timedelta(days=1, hours=2))
+        await say(START + timedelta(days=1, hours=3))
+        assert lookups == 5  # known again for the day
+        async with transaction(ctx.pool) as session:
+            await events.publish(session, None, events.PersonErasing(wang, START))
+        await say(START + timedelta(days=1, hours=4))
+        assert lookups == 6
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

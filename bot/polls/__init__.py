@@ -82,6 +82,11 @@ __all__ = [
 
 
 def wire() -> None:
-    """Register this feature's timers and outbox hooks. Idempotent."""
+    """Register this feature's timers, outbox hooks and its reaction to an erased
+    person. Idempotent."""
+    from bot import events
+    from bot.polls.votes import forget_member
+
     timers.register({OPEN: on_open_timer, REMIND: on_remind_timer, CLOSE: on_close_timer})
+    events.subscribe(events.PersonErasing, forget_member)
     outbox.register(on_sent={SENT_HOOK: on_sent}, resolvers={CHART: chart_file})

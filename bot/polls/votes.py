@@ -3,14 +3,18 @@ all target groups, one per household when the poll says so), and counting."""
 from __future__ import annotations
 
 import enum
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person, Role
 from bot.db.models.polls import Poll, PollMember, PollVote
+from bot.events import PersonErasing
 from bot.people import counts as register_counts
 from bot.polls import evaluation
 
@@ -46,17 +50,39 @@ class VoteResult:
 SEEN_REFRESH = timedelta(days=1)
 
 
+# Per database: (chat id, person id) -> the `seen_at` of a committed row read while
+# fresh, so that a chatty member's next messages that day need no SELECT at all.
+_FRESH: WeakKeyDictionary[Any, OrderedDict[tuple[int, int], datetime]] = WeakKeyDictionary()
+_FRESH_MAX = 100_000
+
+
 async def remember_member(session: AsyncSession, chat_id: int, person_id: int,
                           now: datetime) -> None:
     """A person seen in a group counts towards its eligible base. `seen_at` is only
     rewritten when a day old (the base counts members seen within weeks): a chatty
-    resident costs one SELECT per message, not a write."""
+    resident costs one SELECT a day per group, not a write per message."""
+    fresh = _FRESH.setdefault(session.get_bind(), OrderedDict())
+    key = (chat_id, person_id)
+    seen = fresh.get(key)
+    if seen is not None and now - seen < SEEN_REFRESH:
+        return
     row = await session.scalar(select(PollMember).where(
         PollMember.chat_id == chat_id, PollMember.person_id == person_id))
     if row is None:
         session.add(PollMember(chat_id=chat_id, person_id=person_id, seen_at=now))
     elif row.seen_at is None or now - row.seen_at >= SEEN_REFRESH:
         row.seen_at = now
+    else:  # read, not written here: true whether this transaction commits or not
+        fresh[key] = row.seen_at
+        if len(fresh) > _FRESH_MAX:
+            fresh.popitem(last=False)
+
+
+async def forget_member(session: AsyncSession, _ctx: Any, event: PersonErasing) -> None:
+    """An erased person's rows go; SQLite may give their id to the next person."""
+    for fresh in _FRESH.values():
+        for key in [k for k in fresh if k[1] == event.person_id]:
+            del fresh[key]
 
 
 async def is_resident(session: AsyncSession, person_id: int, community_id: int) -> bool:
