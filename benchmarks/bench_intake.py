@@ -18,10 +18,20 @@ Per phase: drain rate, CPU ms per update (child process), p50/p99 from a message
 the bot's first reply to it, transactions and SQL statements per update (SQLAlchemy
 event counters in the child), RSS. Start-up time is spawn → first getUpdates.
 
-The same phases are run against a minimal aiogram bot (keyword match, one SQLite
-insert and one reply per hit, also a child process through the sandbox), and the
-ratios linli/minimal are printed, so the figures compare across machines.
---db only changes linli's database (the minimal bot always uses SQLite).
+The same phases are run against two reference bots, each a child process with its own
+SQLite file (WAL) through the sandbox, so the figures compare across machines:
+
+  * "mini" (issue 19's yardstick): aiogram, a keyword match, one raw aiosqlite INSERT
+    and one reply per hit;
+  * "stack": the floor of linli's chosen stack, i.e. the simplest bot written with it:
+    aiogram, the project's jieba classifier (nlp/) on every message, and for each
+    complaint, suggestion or inquiry (what linli answers in a group) one SQLAlchemy 2
+    async ORM transaction adding one row (a model of its own, stock sqlite+aiosqlite
+    engine) and one reply. What linli costs above it is linli's own work (inbox,
+    outbox, cases, routing, duplicates…); what it costs above mini is the stack's.
+
+The ratios linli/mini, linli/stack and stack/mini are printed (drain, CPU per update,
+p50, p99). --db only changes linli's database (the reference bots always use SQLite).
 --copy-of runs linli on a copy of a database seeded with scripts/seed.py (1,000,000
 cases): its schema is brought up to date, the example org imported and the groups bound
 to its grids, as in an empty run; the copy is dropped at the end:
@@ -43,6 +53,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import functools
 import glob
 import json
 import os
@@ -62,6 +73,11 @@ KEYWORDS = ("坏", "漏", "堵", "吵", "脏", "臭", "停", "灯", "电梯", "�
 STAFF = ((1001, "张网格员"), (1002, "王网格员"), (2001, "刘书记"), (3001, "物业陈经理"))
 TOKEN_LINLI = "123456:AAlinliBENCHtokenAAAAAAAAAAAAAAAAAA"
 TOKEN_MINI = "654321:AAminiBENCHtokenAAAAAAAAAAAAAAAAAAA"
+TOKEN_STACK = "765432:AAstackBENCHtokenAAAAAAAAAAAAAAAAAA"
+TOKENS = {"linli": TOKEN_LINLI, "mini": TOKEN_MINI, "stack": TOKEN_STACK}
+# The stack bot answers what linli answers in a group: complaints and suggestions (a
+# case) and inquiries (the 问答库 or a worker); chatter is ignored (bot/cases/intake.py).
+STACK_INTENTS = ("complaint", "suggestion", "inquiry")
 ORG = ROOT / "examples/org.yaml"
 
 
@@ -82,25 +98,11 @@ async def _commands(on_stats: Any) -> None:
             return
 
 
-async def child_linli(api: str, db: str, rush: bool = False) -> None:
-    import logging
-
+def _count_sql(engine: Any) -> tuple[collections.Counter[str], collections.Counter[str]]:
+    """SQLAlchemy event counters on an async engine: (transactions, commits, BEGINs,
+    statements), and each statement's count by its text."""
     from sqlalchemy import event
 
-    born = psutil.Process().create_time()
-    from bot.app import App
-    from bot.config import Settings
-
-    imported = time.time()
-    logging.basicConfig(level=logging.ERROR)
-    limits = ({"per_chat_interval": 1.0, "group_per_minute": 20, "global_per_second": 30}
-              if rush else {"per_chat_interval": 0.0, "group_per_minute": 100000,
-                            "global_per_second": 100000})
-    settings = Settings(_env_file=None, database_url=db, api_base_url=api, bot_token=None,
-                        quiet_hours="off", **limits)
-    app = await App.create(settings, TOKEN_LINLI)
-    created = time.time()
-    engine = app.ctx.pool.kw["bind"]
     counts: collections.Counter[str] = collections.Counter()
     statements: collections.Counter[str] = collections.Counter()
 
@@ -121,6 +123,26 @@ async def child_linli(api: str, db: str, rush: bool = False) -> None:
     def _commit(conn: Any) -> None:
         counts["commits"] += 1
 
+    return counts, statements
+
+
+async def child_linli(api: str, db: str, rush: bool = False) -> None:
+    import logging
+
+    born = psutil.Process().create_time()
+    from bot.app import App
+    from bot.config import Settings
+
+    imported = time.time()
+    logging.basicConfig(level=logging.ERROR)
+    limits = ({"per_chat_interval": 1.0, "group_per_minute": 20, "global_per_second": 30}
+              if rush else {"per_chat_interval": 0.0, "group_per_minute": 100000,
+                            "global_per_second": 100000})
+    settings = Settings(_env_file=None, database_url=db, api_base_url=api, bot_token=None,
+                        quiet_hours="off", **limits)
+    app = await App.create(settings, TOKEN_LINLI)
+    created = time.time()
+    counts, statements = _count_sql(app.ctx.pool.kw["bind"])
     await app.start()
     started = time.time()
     phases = {"interpreter and imports": imported - born, "App.create (migrations "
@@ -143,21 +165,34 @@ async def child_linli(api: str, db: str, rush: bool = False) -> None:
     await app.stop()
 
 
-async def child_mini(api: str, path: str) -> None:
-    import aiosqlite
+async def _serve(token: str, api: str, handler: Any, on_stats: Any) -> None:
+    """A reference bot: an aiogram Dispatcher with `handler` as its one message handler,
+    long polling against the sandbox until the parent says "stop"."""
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
+
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api)))
+    dp = Dispatcher()
+    dp.message.register(handler)
+    poller = asyncio.create_task(dp.start_polling(bot, handle_signals=False,
+                                                  polling_timeout=10))
+    await _commands(on_stats)
+    await dp.stop_polling()
+    await asyncio.gather(poller, return_exceptions=True)
+    await bot.session.close()
+
+
+async def child_mini(api: str, path: str) -> None:
+    """aiogram, a keyword match, one raw aiosqlite INSERT and one reply per hit."""
+    import aiosqlite
     from aiogram.types import Message
 
-    bot = Bot(TOKEN_MINI, session=AiohttpSession(api=TelegramAPIServer.from_base(api)))
     db = await aiosqlite.connect(path)
     await db.execute("PRAGMA journal_mode=WAL")
     await db.execute("CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY, chat_id INT,"
                      " message_id INT, user_id INT, text TEXT)")
-    dp = Dispatcher()
 
-    @dp.message()
     async def hit(message: Message) -> None:
         text = message.text or ""
         if any(k in text for k in KEYWORDS):
@@ -167,13 +202,62 @@ async def child_mini(api: str, path: str) -> None:
             await db.commit()
             await message.reply("已记录")
 
-    poller = asyncio.create_task(dp.start_polling(bot, handle_signals=False,
-                                                  polling_timeout=10))
-    await _commands(lambda: {"counts": {}, "top": []})
-    await dp.stop_polling()
-    await asyncio.gather(poller, return_exceptions=True)
+    await _serve(TOKEN_MINI, api, hit, lambda: {"counts": {}, "top": []})
     await db.close()
-    await bot.session.close()
+
+
+async def child_stack(api: str, path: str) -> None:
+    """The floor of linli's stack: aiogram, the project's classifier (nlp/), and per
+    complaint, suggestion or inquiry one SQLAlchemy 2 async ORM transaction (one row of
+    its own `reports` model, stock sqlite+aiosqlite engine, WAL) and one reply."""
+    from aiogram.types import Message
+    from sqlalchemy import BigInteger, Integer, String, Text, event
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+    from nlp import Classifier
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Report(Base):  # no Mapped[] annotations: they would not resolve in a function
+        __tablename__ = "reports"
+        id = mapped_column(Integer, primary_key=True)
+        chat_id = mapped_column(BigInteger, nullable=False)
+        message_id = mapped_column(BigInteger, nullable=False)
+        user_id = mapped_column(BigInteger, nullable=False)
+        text = mapped_column(Text, nullable=False)
+        category = mapped_column(String(32), nullable=False)
+
+    clf = Classifier.from_file()
+    clf.classify("楼道灯坏了")  # jieba and the weights warmed at start-up, as linli does
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _wal(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    counts, statements = _count_sql(engine)
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def hit(message: Message) -> None:
+        text = message.text or ""
+        result = clf.classify(text)
+        if result.intent not in STACK_INTENTS:
+            return
+        async with sessionmaker.begin() as s:
+            s.add(Report(chat_id=message.chat.id, message_id=message.message_id,
+                         user_id=message.from_user.id if message.from_user else 0,
+                         text=text, category=result.category))
+        await message.reply("已记录")
+
+    await _serve(TOKEN_STACK, api, hit,
+                 lambda: {"counts": dict(counts), "top": statements.most_common(60)})
+    await engine.dispose()
 
 
 # ---------------------------------------------------------------------------------------
@@ -405,13 +489,27 @@ async def linli_idle(pool: Any) -> bool:
     return not inbox and not outbox
 
 
+@functools.cache
+def _classifier() -> Any:
+    from nlp import Classifier
+
+    return Classifier.from_file()
+
+
+def expected_replies(kind: str, batch: list[str]) -> int:
+    """How many of `batch` a reference bot answers (linli's end is found otherwise)."""
+    if kind == "stack":
+        return sum(1 for t in batch if _classifier().classify(t).intent in STACK_INTENTS)
+    return sum(1 for t in batch if any(k in t for k in KEYWORDS))
+
+
 async def run_bot(kind: str, args: argparse.Namespace, texts: list[str]) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="bench_intake_")
     existing, cleanup = False, None
     if kind == "linli":
         db, existing, cleanup = await prepare_db(args, tmp)
-    else:
-        db = f"{tmp}/mini.db"
+    else:  # mini, stack: a child process on its own SQLite file
+        db = f"{tmp}/{kind}.db"
     try:
         return await _run_bot(kind, args, texts, tmp, db, existing)
     finally:
@@ -426,7 +524,7 @@ async def _run_bot(kind: str, args: argparse.Namespace, texts: list[str], tmp: s
                    existing: bool) -> dict[str, Any]:
     from sandbox import SandboxServer
 
-    token = TOKEN_LINLI if kind == "linli" else TOKEN_MINI
+    token = TOKENS[kind]
     result: dict[str, Any] = {"bot": kind, "db": db.split("://")[0] if "://" in db else "sqlite"}
     if existing:
         result["db"] += f" (copy of {args.copy_of})"
@@ -503,7 +601,7 @@ async def _run_bot(kind: str, args: argparse.Namespace, texts: list[str], tmp: s
                 continue
             batch = texts[cursor:cursor + args.messages]
             cursor += args.messages
-            expected = sum(1 for t in batch if any(k in t for k in KEYWORDS))
+            expected = expected_replies(kind, batch)
             first_reply.clear()
             before = await child.stats()
             cpu0 = child.cpu()
@@ -648,16 +746,22 @@ def fmt(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
+# linli against the floor of its stack and the minimal bot; the stack against the minimal
+RATIOS = (("linli", "mini"), ("linli", "stack"), ("stack", "mini"))
+
+
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     by = {r["bot"]: r for r in results}
     print(f"\nbench_intake: {args.messages} msgs/phase, {args.groups} groups × "
           f"{args.residents} residents, rate phase {args.rate:g} msg/s, "
           f"linli db {by.get('linli', {}).get('db', '-')}, cpus {os.cpu_count()}")
-    rows = [("startup s", "startup_s", 2, None), ("RSS after start MB", "rss_start_mb", 0, None)]
-    header = f"{'':28}" + "".join(f"{b:>12}" for b in by) + (
-        f"{'linli worse by':>16}" if len(by) == 2 else "")
-    print(header)
-    for label, key, d, _ in rows:
+    rows = [("startup s", "startup_s", 2), ("RSS after start MB", "rss_start_mb", 0)]
+    pairs = [(a, b) for a, b in RATIOS if a in by and b in by]
+    print(f"{'':28}" + "".join(f"{b:>12}" for b in by)
+          + "".join(f"{a + '/' + b:>13}" for a, b in pairs))
+    if pairs:
+        print(f"{'':28}(a ratio: how many times the first bot is worse, drain included)")
+    for label, key, d in rows:
         vals = [by[b].get(key) for b in by]
         print(f"{label:28}" + "".join(f"{fmt(v, d):>12}" for v in vals))
     fields = [("offered msg/s", "offered_per_s", 0), ("drain updates/s", "drain_per_s", 1),
@@ -673,10 +777,15 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
         for label, key, d in fields:
             vals = [by[b].get(phase, {}).get(key) for b in by]
             line = f"{label:28}" + "".join(f"{fmt(v, d):>12}" for v in vals)
-            if len(vals) == 2 and all(isinstance(v, (int, float)) and v for v in vals) \
-                    and key in ("drain_per_s", "cpu_ms_per_update", "p50_ms", "p99_ms"):
-                ratio = vals[1] / vals[0] if key == "drain_per_s" else vals[0] / vals[1]
-                line += f"{ratio:>9.1f}×"
+            if key in ("drain_per_s", "cpu_ms_per_update", "p50_ms", "p99_ms"):
+                for a, b in pairs:
+                    va, vb = by[a].get(phase, {}).get(key), by[b].get(phase, {}).get(key)
+                    if not (isinstance(va, (int, float)) and isinstance(vb, (int, float))
+                            and va and vb and va == va and vb == vb):
+                        line += f"{'—':>13}"
+                        continue
+                    ratio = vb / va if key == "drain_per_s" else va / vb
+                    line += f"{ratio:>12.1f}×"
             print(line)
     for part, seconds in by.get("linli", {}).get("startup_parts_s", {}).items():
         print(f"  linli start-up: {part}: {seconds:.2f} s")
@@ -721,7 +830,8 @@ def parse() -> argparse.Namespace:
                    "(scripts/seed.py): an SQLite file, copied to a temporary directory, or a "
                    "PostgreSQL database name, copied as --db's database (CREATE DATABASE … "
                    "TEMPLATE); the copy is dropped at the end")
-    p.add_argument("--bots", nargs="+", default=["linli", "mini"], choices=["linli", "mini"])
+    p.add_argument("--bots", nargs="+", default=["linli", "stack", "mini"],
+                   choices=["linli", "stack", "mini"])
     p.add_argument("--phases", nargs="+", default=None, choices=["full", "rate"])
     p.add_argument("--timeout", type=float, default=120.0, help="per phase")
     p.add_argument("--top", type=int, default=0, help="print the N most frequent statements")
@@ -732,7 +842,7 @@ def parse() -> argparse.Namespace:
                    "into one group under Telegram's real limits (issue 19 point 7; linli only)")
     p.add_argument("--rush-messages", type=int, default=60, help="complaints in the rush")
     p.add_argument("--rush-span", type=float, default=120.0, help="seconds they are spread over")
-    p.add_argument("--child", choices=["linli", "mini"], help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=["linli", "stack", "mini"], help=argparse.SUPPRESS)
     p.add_argument("--api", help=argparse.SUPPRESS)
     p.add_argument("--child-db", help=argparse.SUPPRESS)
     return p.parse_args()
@@ -744,5 +854,7 @@ if __name__ == "__main__":
         asyncio.run(child_linli(ARGS.api, ARGS.child_db, ARGS.rush))
     elif ARGS.child == "mini":
         asyncio.run(child_mini(ARGS.api, ARGS.child_db))
+    elif ARGS.child == "stack":
+        asyncio.run(child_stack(ARGS.api, ARGS.child_db))
     else:
         asyncio.run(main(ARGS))
