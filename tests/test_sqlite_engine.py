@@ -41,3 +41,43 @@ async def test_one_trip_per_statement_same_results(tmp_path, monkeypatch):
             assert await conn.scalar(text("SELECT count(*) FROM t")) == 3
     finally:
         await engine.dispose()
+
+
+async def test_no_rollback_trip_on_return_and_a_connection_left_open_heals(tmp_path, monkeypatch):
+    """A committed transaction's connection goes back to the pool without another trip
+    (the pool's rollback-on-return is off); a connection that comes back inside a
+    transaction all the same (a driver-level BEGIN) has it rolled back on next use:
+    nothing of it is committed, and it does not fail the next transaction."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.db.session import create_session_factory
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db", pool_size=1)
+    pool = create_session_factory(engine)
+    trips = 0
+    plain = _Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal trips
+        trips += 1
+        return await plain(self, fn, *args, **kwargs)
+
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        monkeypatch.setattr(_Connection, "_execute", counted)
+        session: AsyncSession
+        async with pool() as session, session.begin():
+            await session.execute(text("INSERT INTO t (v) VALUES ('甲')"))
+        assert trips == 3  # BEGIN IMMEDIATE, INSERT, COMMIT: no ROLLBACK after it
+        raw = await engine.raw_connection()
+        await raw.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+        await raw.driver_connection.execute("INSERT INTO t (v) VALUES ('乙')")  # type: ignore[union-attr]
+        raw.close()  # back to the pool inside its transaction
+        async with pool() as session, session.begin():
+            await session.execute(text("INSERT INTO t (v) VALUES ('丙')"))
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+        assert kept == ["甲", "丙"]
+    finally:
+        await engine.dispose()

@@ -122,6 +122,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("async_creator", _connector(parsed.database))
     else:
         kwargs.setdefault("connect_args", {"timeout": 30})
+    # Every transaction ends in COMMIT or ROLLBACK (SQLAlchemy's Connection rolls back
+    # one still open when it closes), so the pool's own rollback of each connection
+    # it gets back is a wasted trip to the connection's thread; _begin() heals the rare
+    # connection that comes back inside a transaction anyway.
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **kwargs)
     # SQLite has one writer at a time. Writers of this process queue on an asyncio
     # lock (FIFO, woken at once) instead of each spinning in SQLite's busy handler
@@ -152,7 +157,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # update. Only sessions opened by reading() (never committed) take a plain
         # BEGIN: in WAL mode they read a snapshot and block nobody.
         if conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
+            _begin(conn, "BEGIN")
             return
         info = conn.info
         if not info.get(_HOLDS_WRITE_LOCK) and in_greenlet():
@@ -163,7 +168,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
                                        Exception("database is locked (in-process)")) from None
             info[_HOLDS_WRITE_LOCK] = True
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin(conn, "BEGIN IMMEDIATE")
         except BaseException:
             _release(info)
             raise
@@ -179,6 +184,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             _release(record.info)
 
     return engine
+
+
+def _begin(conn: Any, sql: str) -> None:
+    if conn.connection.driver_connection.in_transaction:  # an attribute: no trip
+        conn.exec_driver_sql("ROLLBACK")  # left open by its last user: not ours to keep
+    conn.exec_driver_sql(sql)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
