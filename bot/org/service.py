@@ -7,7 +7,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, bindparam, case, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,21 @@ def building_number(name: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _find_person_statements() -> dict[tuple[bool, bool], Select[tuple[Person]]]:
+    """Built once (the statement behind every update): (by id?, by name?) -> SELECT."""
+    found, named = Person.tg_id == bindparam("tg"), Person.username == bindparam("name")
+    unbound = case((Person.tg_id.is_(None), 0), else_=1)  # an org-file entry first
+    return {
+        (True, False): select(Person).where(found).order_by(Person.id).limit(1),
+        (False, True): select(Person).where(named).order_by(unbound, Person.id).limit(1),
+        (True, True): select(Person).where(or_(found, named)).order_by(
+            case((found, 0), else_=1), unbound, Person.id).limit(1),
+    }
+
+
+_FIND_PERSON = _find_person_statements()
+
+
 async def find_person(session: AsyncSession, tg_id: int | None,
                       username: str | None = None) -> Person | None:
     """By Telegram id, else an org-file entry by @username (one without a Telegram id
@@ -39,11 +54,8 @@ async def find_person(session: AsyncSession, tg_id: int | None,
     username = username.lstrip("@") if username else None
     if tg_id is None and not username:
         return None
-    found = Person.tg_id == tg_id if tg_id is not None else None
-    named = Person.username == username if username else None
-    where = or_(*(c for c in (found, named) if c is not None))
-    order = [case((c, 0), else_=1) for c in (found, Person.tg_id.is_(None)) if c is not None]
-    return await session.scalar(select(Person).where(where).order_by(*order, Person.id).limit(1))
+    return await session.scalar(_FIND_PERSON[tg_id is not None, bool(username)],
+                                {"tg": tg_id, "name": username})
 
 
 async def upsert_person(
