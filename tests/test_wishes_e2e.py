@@ -105,8 +105,8 @@ async def test_an_erased_volunteer_frees_the_wish_and_an_erased_author_is_not_wa
     await sb.press(zhang, review, "✅ 通过并发布").answer()
     post = await sb.wait_for(g1.id, lambda m: "🌈 微心愿 #1" in m.body)
     for volunteer in (wang, li):
-        volunteer.say(volunteer.id, "/volunteer")
-        await sb.wait_for(volunteer.id, lambda m: "志愿者" in m.body)
+        volunteer.say(volunteer.id, "/volunteer")  # (the welcome names 志愿者 too)
+        await sb.wait_for(volunteer.id, lambda m: "已登记为志愿者" in m.body)
     assert "您认领了心愿 #1" in (await sb.press(wang, post, "🙋 认领"))["text"]
     await world.settle()
 
