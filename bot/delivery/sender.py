@@ -90,11 +90,11 @@ def _plain(result: Any) -> Any:
     return result
 
 
-
 async def _after_send(session: AsyncSession, hooked: list[tuple[OutboxMessage, Any]]) -> None:
     async with session.begin_nested():
         for row, result in hooked:
             await ON_SENT[row.on_sent](session, row, result)
+
 
 class Sender:
     def __init__(self, ctx: AppContext, bot: Bot, pacer: Limits | None = None,

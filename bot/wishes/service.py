@@ -147,14 +147,20 @@ async def review(session: AsyncSession, person: Person, wish_id: int, approve: b
         await tell(session, author, T.AUTHOR_REJECTED.format(id=wish.id), now=now)
         return T.REJECTED.format(id=wish.id)
     wish.status, wish.approved_at = OPEN, now
+    groups = await _post_in_groups(session, wish, now, "post")
+    await tell(session, author, T.AUTHOR_APPROVED.format(id=wish.id), now=now)
+    return T.APPROVED.format(id=wish.id, groups=groups)
+
+
+async def _post_in_groups(session: AsyncSession, wish: Wish, now: datetime, occasion: str) -> int:
+    """The wish with its 认领 button in every group of its community; how many groups."""
     groups = await org.group_chats_of_community(session, wish.community_id)
     for g in groups:
         await outbox.enqueue(session, g.chat_id, now=now, ref=f"wish:{wish.id}",
                              text=T.POST.format(id=wish.id, text=wish.public_text),
                              reply_markup=markup(claim_keyboard(wish.id)),
-                             dedupe_key=f"wish:{wish.id}:post:{g.chat_id}")
-    await tell(session, author, T.AUTHOR_APPROVED.format(id=wish.id), now=now)
-    return T.APPROVED.format(id=wish.id, groups=len(groups))
+                             dedupe_key=f"wish:{wish.id}:{occasion}:{g.chat_id}")
+    return len(groups)
 
 
 async def claim(session: AsyncSession, person: Person, wish_id: int, *,
@@ -241,12 +247,8 @@ async def on_person_erasing(session: AsyncSession, _ctx: object,
     for wish in await session.scalars(select(Wish).where(
             Wish.claimer_id == event.person_id, Wish.status == CLAIMED)):
         wish.status, wish.claimer_id, wish.claimed_at = OPEN, None, None
-        stamp = event.at.strftime("%Y%m%d%H%M%S")
-        for g in await org.group_chats_of_community(session, wish.community_id):
-            await outbox.enqueue(session, g.chat_id, now=event.at, ref=f"wish:{wish.id}",
-                                 text=T.POST.format(id=wish.id, text=wish.public_text),
-                                 reply_markup=markup(claim_keyboard(wish.id)),
-                                 dedupe_key=f"wish:{wish.id}:repost:{g.chat_id}:{stamp}")
+        await _post_in_groups(session, wish, event.at,
+                              f"repost:{event.at.strftime('%Y%m%d%H%M%S')}")
         await tell(session, await session.get(Person, wish.author_id),
                    T.CLAIMER_LEFT.format(id=wish.id), now=event.at)
 
