@@ -243,3 +243,41 @@ async def test_household_buttons_ineligible_forged_and_closed(world):  # type: i
     async with world.ctx.pool() as session:
         poll = await session.get(Poll, 1)
         assert poll is not None and poll.result is not None and poll.result["voters"] == 1
+
+
+async def test_an_erased_member_and_a_newcomer_with_their_id_are_counted_right(world):  # type: ignore[no-untyped-def]
+    """The turnout base through the bot: a chatty member is counted once; after /forget
+    their membership goes, and a newcomer who starts the bot next (on SQLite they may get
+    the erased person's id) and chats is counted, though the bot had just seen that id."""
+    from bot.db.models.polls import PollMember
+
+    liu, chen, wang, zhao, g1, g2 = await setup(world)
+    sb = world.sb
+
+    async def members(group) -> set[str]:  # type: ignore[no-untyped-def]
+        async with world.ctx.pool() as s:
+            return set(await s.scalars(select(Person.name).join(
+                PollMember, PollMember.person_id == Person.id).where(
+                PollMember.chat_id == group.id)))
+
+    for text in ("今天天气不错", "大家吃了吗", "晚上广场有活动"):
+        zhao.say(g1, text)
+        await world.settle()
+    assert "小赵" in await members(g1)
+    async with world.ctx.pool() as s:
+        old_id = await s.scalar(select(Person.id).where(Person.name == "小赵"))
+    zhao.say(zhao.id, "/forget")
+    ask = await sb.wait_for(zhao.id, lambda m: "不能撤销" in m.body)
+    await sb.press(zhao, ask, "确认删除我的信息").answer()
+    await world.settle()
+    assert "小赵" not in await members(g1)
+
+    sun = sb.add_user("小孙")
+    sb.join(sun, g1)
+    sun.start_bot()
+    await world.settle()
+    async with world.ctx.pool() as s:
+        new_id = await s.scalar(select(Person.id).where(Person.name == "小孙"))
+    sun.say(g1, "新来的，请多关照")
+    await world.settle()
+    assert "小孙" in await members(g1), (old_id, new_id)
