@@ -88,6 +88,8 @@ async def test_retention_purges_old_rows_daily(ctx, clock, caplog):  # type: ign
         first = await ensure_retention_timer(session, clock.now(), ctx.tz)
         again = await ensure_retention_timer(session, clock.now(), ctx.tz)
         assert first == again
+        assert await session.scalar(select(func.count()).select_from(Timer).where(
+            Timer.kind == PURGE, Timer.status == "pending")) == 1  # one timer, not two
     clock.set(first)
     with caplog.at_level("INFO", logger="bot.privacy.retention"):
         await fire_due(ctx)
